@@ -1,0 +1,596 @@
+//! The instruction set, described once.
+//!
+//! [`ops!`] below lists every instruction with its operand shape and its text name. From that one
+//! list the macro derives the [`Op`] enum, stable opcodes, the binary encoding and decoding used
+//! for compiled artifacts, slot and branch visitors used by the lowering, and the text printer
+//! used by golden tests and `wz` debugging output. Adding an instruction is one line here plus
+//! its semantics in each engine.
+
+use std::fmt;
+
+/// A slot of a function's frame: an index into the flat array of 64-bit cells the frame owns.
+///
+/// A frame is laid out as `[params | locals | constants | temporaries]`; a `v128` value takes two
+/// consecutive slots (low half first).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Slot(pub u32);
+
+impl Slot {
+    /// The slot `n` cells after this one.
+    pub fn offset(self, n: u32) -> Slot {
+        Slot(self.0 + n)
+    }
+}
+
+/// A branch distance in instructions, relative to the branching instruction.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct BranchOffset(pub i32);
+
+impl BranchOffset {
+    /// The absolute target of a branch at `pc`.
+    pub fn target(self, pc: usize) -> usize {
+        (pc as i64 + self.0 as i64) as usize
+    }
+}
+
+/// An error decoding an encoded instruction sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IrDecodeError {
+    message: &'static str,
+}
+
+impl fmt::Display for IrDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl std::error::Error for IrDecodeError {}
+
+fn take<const N: usize>(input: &mut &[u8]) -> Result<[u8; N], IrDecodeError> {
+    if input.len() < N {
+        return Err(IrDecodeError {
+            message: "truncated instruction stream",
+        });
+    }
+    let (head, rest) = input.split_at(N);
+    *input = rest;
+    Ok(head.try_into().expect("split_at gave N bytes"))
+}
+
+/// An operand field of an instruction: how it is encoded, decoded, printed and visited.
+pub trait Field: Sized + Copy {
+    /// Appends the field's encoding.
+    fn encode(&self, out: &mut Vec<u8>);
+    /// Reads the field from the front of `input`.
+    fn decode(input: &mut &[u8]) -> Result<Self, IrDecodeError>;
+    /// Writes the field's text form; `pc` is the index of the instruction holding it.
+    fn print(&self, pc: usize, f: &mut dyn fmt::Write) -> fmt::Result;
+    /// Calls `v` if the field is a slot.
+    fn visit_slot(&mut self, _v: &mut dyn FnMut(&mut Slot)) {}
+    /// Calls `v` if the field is a branch offset.
+    fn visit_branch(&mut self, _v: &mut dyn FnMut(&mut BranchOffset)) {}
+}
+
+impl Field for u32 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn decode(input: &mut &[u8]) -> Result<Self, IrDecodeError> {
+        Ok(u32::from_le_bytes(take(input)?))
+    }
+    fn print(&self, _pc: usize, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+impl Field for Slot {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+    fn decode(input: &mut &[u8]) -> Result<Self, IrDecodeError> {
+        Ok(Slot(u32::decode(input)?))
+    }
+    fn print(&self, _pc: usize, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+    fn visit_slot(&mut self, v: &mut dyn FnMut(&mut Slot)) {
+        v(self)
+    }
+}
+
+impl Field for BranchOffset {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+    }
+    fn decode(input: &mut &[u8]) -> Result<Self, IrDecodeError> {
+        Ok(BranchOffset(i32::from_le_bytes(take(input)?)))
+    }
+    fn print(&self, pc: usize, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, "@{}", self.target(pc))
+    }
+    fn visit_branch(&mut self, v: &mut dyn FnMut(&mut BranchOffset)) {
+        v(self)
+    }
+}
+
+macro_rules! shapes {
+    ($( $(#[$doc:meta])* $name:ident { $( $field:ident : $fty:ty ),* } $( => $result:ident )? ; )*) => { $(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name {
+            $(
+                #[doc = concat!("The `", stringify!($field), "` operand.")]
+                pub $field: $fty,
+            )*
+        }
+
+        impl $name {
+            fn encode(&self, _out: &mut Vec<u8>) {
+                $( self.$field.encode(_out); )*
+            }
+            fn decode(_input: &mut &[u8]) -> Result<Self, IrDecodeError> {
+                Ok($name { $( $field: Field::decode(_input)? ),* })
+            }
+            fn print(&self, _pc: usize, _f: &mut dyn fmt::Write) -> fmt::Result {
+                $(
+                    write!(_f, " {}=", stringify!($field))?;
+                    self.$field.print(_pc, _f)?;
+                )*
+                Ok(())
+            }
+            fn visit_slots(&mut self, _v: &mut dyn FnMut(&mut Slot)) {
+                $( self.$field.visit_slot(_v); )*
+            }
+            fn visit_branches(&mut self, _v: &mut dyn FnMut(&mut BranchOffset)) {
+                $( self.$field.visit_branch(_v); )*
+            }
+            #[allow(unreachable_code)]
+            fn result_mut(&mut self) -> Option<&mut Slot> {
+                $( return Some(&mut self.$result); )?
+                None
+            }
+        }
+    )* };
+}
+
+shapes! {
+    /// `dst = op(src)`.
+    Unary { dst: Slot, src: Slot } => dst;
+    /// `dst = op(lhs, rhs)`.
+    Binary { dst: Slot, lhs: Slot, rhs: Slot } => dst;
+    /// `dst = load(addr + offset)`; traps when out of bounds.
+    Load { dst: Slot, addr: Slot, offset: u32 } => dst;
+    /// `store(addr + offset, value)`; traps when out of bounds.
+    Store { addr: Slot, value: Slot, offset: u32 };
+    /// Jump by `offset`.
+    Branch { offset: BranchOffset };
+    /// Jump by `offset` depending on the i32 in `cond`.
+    BranchIf { cond: Slot, offset: BranchOffset };
+    /// Jump by `offset` depending on a comparison of `lhs` and `rhs`.
+    BranchCmp { lhs: Slot, rhs: Slot, offset: BranchOffset };
+    /// Jump to one of the `len` branch instructions that follow, chosen by the i32 in `index`
+    /// (the last one when the index is out of range).
+    BranchTable { index: Slot, len: u32 };
+    /// Copy `len` slots from `src` to `dst` (lowest first).
+    CopySpan { dst: Slot, src: Slot, len: u32 };
+    /// Return the `len` values starting at `src` (placed at the frame's slot 0 for the caller).
+    Return { src: Slot, len: u32 };
+    /// Call function `func` (module index space); parameters start at `args`, results replace
+    /// them.
+    Call { func: u32, args: Slot };
+    /// Call the function at table element `index`; `ty_table` packs the expected type index
+    /// (low 24 bits) and the table index (high 8 bits). Parameters start at `args`, results
+    /// replace them.
+    CallIndirect { index: Slot, args: Slot, ty_table: u32 };
+    /// Keep `dst` if the i32 in `cond` is non-zero, else overwrite it with `other`.
+    Select { dst: Slot, cond: Slot, other: Slot };
+    /// Stop with the trap code `code`.
+    TrapWith { code: u32 };
+    /// `dst = global[global]`.
+    GlobalGet { dst: Slot, global: u32 } => dst;
+    /// `global[global] = src`.
+    GlobalSet { src: Slot, global: u32 };
+    /// Write the result to `dst`.
+    Dst { dst: Slot } => dst;
+    /// Operands in consecutive slots from `args`; the result, if any, replaces the first.
+    Args { args: Slot };
+    /// Operands in consecutive slots from `args` and one index immediate.
+    ArgsIndex { args: Slot, index: u32 };
+    /// Operands in consecutive slots from `args` and two index immediates.
+    ArgsIndex2 { args: Slot, index: u32, index2: u32 };
+    /// One index immediate.
+    Index { index: u32 };
+    /// `dst = op(index)` where `index` is an immediate (function or table index).
+    DstIndex { dst: Slot, index: u32 } => dst;
+    /// `dst = table[table][elem]`.
+    TableGet { dst: Slot, elem: Slot, table: u32 } => dst;
+    /// `table[table][elem] = value`.
+    TableSet { elem: Slot, value: Slot, table: u32 };
+}
+
+macro_rules! ops {
+    ($( $(#[$doc:meta])* $name:ident($shape:ident) = $text:literal, )*) => {
+        /// One instruction of wz's register IR.
+        ///
+        /// The variant names follow WebAssembly's instruction names where they mean the same;
+        /// every operand is a frame [`Slot`] or an immediate. See `docs/ir.md`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Op {
+            $(
+                #[doc = concat!("`", $text, "`.")]
+                $(#[$doc])*
+                $name($shape),
+            )*
+        }
+
+        #[repr(u16)]
+        #[derive(Clone, Copy)]
+        enum Opcode {
+            $( $name, )*
+        }
+
+        const OPCODES: &[Opcode] = &[$( Opcode::$name, )*];
+
+        impl Op {
+            /// How many distinct instructions there are.
+            pub const COUNT: usize = OPCODES.len();
+
+            /// The instruction's text name.
+            pub fn mnemonic(&self) -> &'static str {
+                match self { $( Op::$name(_) => $text, )* }
+            }
+
+            /// The instruction's stable numeric code, used by the binary encoding.
+            pub fn opcode(&self) -> u16 {
+                match self { $( Op::$name(_) => Opcode::$name as u16, )* }
+            }
+
+            /// Appends the binary encoding: the opcode (u16, little-endian) then each operand.
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.opcode().to_le_bytes());
+                match self { $( Op::$name(s) => s.encode(out), )* }
+            }
+
+            /// Reads one instruction from the front of `input`.
+            pub fn decode(input: &mut &[u8]) -> Result<Op, IrDecodeError> {
+                let code = u16::from_le_bytes(take(input)?);
+                match OPCODES.get(code as usize) {
+                    $( Some(Opcode::$name) => Ok(Op::$name($shape::decode(input)?)), )*
+                    None => Err(IrDecodeError { message: "unknown opcode" }),
+                }
+            }
+
+            /// Calls `v` on every slot operand.
+            pub fn visit_slots(&mut self, v: &mut dyn FnMut(&mut Slot)) {
+                match self { $( Op::$name(s) => s.visit_slots(v), )* }
+            }
+
+            /// Calls `v` on every branch offset operand.
+            pub fn visit_branches(&mut self, v: &mut dyn FnMut(&mut BranchOffset)) {
+                match self { $( Op::$name(s) => s.visit_branches(v), )* }
+            }
+
+            /// The slot that receives the instruction's only result, if it is a plain
+            /// `dst = f(operands)` instruction (operands are all read before `dst` is written).
+            pub fn result_mut(&mut self) -> Option<&mut Slot> {
+                match self { $( Op::$name(s) => s.result_mut(), )* }
+            }
+
+            /// Writes the text form of the instruction at index `pc`.
+            pub fn print(&self, pc: usize, f: &mut dyn fmt::Write) -> fmt::Result {
+                f.write_str(self.mnemonic())?;
+                match self { $( Op::$name(s) => s.print(pc, f), )* }
+            }
+        }
+    };
+}
+
+ops! {
+    // --- control -------------------------------------------------------------------------
+    /// Traps unconditionally with the given code (`unreachable` and known-trapping code).
+    Trap(TrapWith) = "trap",
+    Br(Branch) = "br",
+    /// Branch when the condition is zero.
+    BrIfEqz(BranchIf) = "br_if_eqz",
+    /// Branch when the condition is non-zero.
+    BrIfNez(BranchIf) = "br_if_nez",
+    BrTable(BranchTable) = "br_table",
+    /// Fused `i32.eq` + `br_if`.
+    BrI32Eq(BranchCmp) = "br_i32.eq",
+    /// Fused `i32.ne` + `br_if`.
+    BrI32Ne(BranchCmp) = "br_i32.ne",
+    /// Fused `i32.lt_s` + `br_if`.
+    BrI32LtS(BranchCmp) = "br_i32.lt_s",
+    /// Fused `i32.lt_u` + `br_if`.
+    BrI32LtU(BranchCmp) = "br_i32.lt_u",
+    /// Fused `i32.gt_s` + `br_if`.
+    BrI32GtS(BranchCmp) = "br_i32.gt_s",
+    /// Fused `i32.gt_u` + `br_if`.
+    BrI32GtU(BranchCmp) = "br_i32.gt_u",
+    /// Fused `i32.le_s` + `br_if`.
+    BrI32LeS(BranchCmp) = "br_i32.le_s",
+    /// Fused `i32.le_u` + `br_if`.
+    BrI32LeU(BranchCmp) = "br_i32.le_u",
+    /// Fused `i32.ge_s` + `br_if`.
+    BrI32GeS(BranchCmp) = "br_i32.ge_s",
+    /// Fused `i32.ge_u` + `br_if`.
+    BrI32GeU(BranchCmp) = "br_i32.ge_u",
+    /// Fused `i64.eq` + `br_if`.
+    BrI64Eq(BranchCmp) = "br_i64.eq",
+    /// Fused `i64.ne` + `br_if`.
+    BrI64Ne(BranchCmp) = "br_i64.ne",
+    /// Fused `i64.lt_s` + `br_if`.
+    BrI64LtS(BranchCmp) = "br_i64.lt_s",
+    /// Fused `i64.lt_u` + `br_if`.
+    BrI64LtU(BranchCmp) = "br_i64.lt_u",
+    /// Fused `i64.gt_s` + `br_if`.
+    BrI64GtS(BranchCmp) = "br_i64.gt_s",
+    /// Fused `i64.gt_u` + `br_if`.
+    BrI64GtU(BranchCmp) = "br_i64.gt_u",
+    /// Fused `i64.le_s` + `br_if`.
+    BrI64LeS(BranchCmp) = "br_i64.le_s",
+    /// Fused `i64.le_u` + `br_if`.
+    BrI64LeU(BranchCmp) = "br_i64.le_u",
+    /// Fused `i64.ge_s` + `br_if`.
+    BrI64GeS(BranchCmp) = "br_i64.ge_s",
+    /// Fused `i64.ge_u` + `br_if`.
+    BrI64GeU(BranchCmp) = "br_i64.ge_u",
+    Return(Return) = "return",
+    Call(Call) = "call",
+    CallIndirect(CallIndirect) = "call_indirect",
+    /// `select` on 64-bit (or smaller) values.
+    Select(Select) = "select",
+    /// `select` on `v128` values (two slots each).
+    SelectV128(Select) = "select.v128",
+    /// Copies one slot.
+    Copy(Unary) = "copy",
+    /// Copies several consecutive slots.
+    CopySpan(CopySpan) = "copy_span",
+
+    // --- variables, references -------------------------------------------------------------
+    GlobalGet(GlobalGet) = "global.get",
+    GlobalSet(GlobalSet) = "global.set",
+    /// `global.get` of a `v128` global.
+    GlobalGetV128(GlobalGet) = "global.get.v128",
+    /// `global.set` of a `v128` global.
+    GlobalSetV128(GlobalSet) = "global.set.v128",
+    RefIsNull(Unary) = "ref.is_null",
+    RefFunc(DstIndex) = "ref.func",
+
+    // --- memory ----------------------------------------------------------------------------
+    I32Load(Load) = "i32.load",
+    I64Load(Load) = "i64.load",
+    F32Load(Load) = "f32.load",
+    F64Load(Load) = "f64.load",
+    I32Load8S(Load) = "i32.load8_s",
+    I32Load8U(Load) = "i32.load8_u",
+    I32Load16S(Load) = "i32.load16_s",
+    I32Load16U(Load) = "i32.load16_u",
+    I64Load8S(Load) = "i64.load8_s",
+    I64Load8U(Load) = "i64.load8_u",
+    I64Load16S(Load) = "i64.load16_s",
+    I64Load16U(Load) = "i64.load16_u",
+    I64Load32S(Load) = "i64.load32_s",
+    I64Load32U(Load) = "i64.load32_u",
+    I32Store(Store) = "i32.store",
+    I64Store(Store) = "i64.store",
+    F32Store(Store) = "f32.store",
+    F64Store(Store) = "f64.store",
+    I32Store8(Store) = "i32.store8",
+    I32Store16(Store) = "i32.store16",
+    I64Store8(Store) = "i64.store8",
+    I64Store16(Store) = "i64.store16",
+    I64Store32(Store) = "i64.store32",
+    MemorySize(Dst) = "memory.size",
+    /// `dst = memory.grow(src)`.
+    MemoryGrow(Unary) = "memory.grow",
+    /// Operands `dst, value, len` from `args`.
+    MemoryFill(Args) = "memory.fill",
+    /// Operands `dst, src, len` from `args`.
+    MemoryCopy(Args) = "memory.copy",
+    /// Operands `dst, src, len` from `args`; `index` is the data segment.
+    MemoryInit(ArgsIndex) = "memory.init",
+    DataDrop(Index) = "data.drop",
+
+    // --- tables ----------------------------------------------------------------------------
+    TableGet(TableGet) = "table.get",
+    TableSet(TableSet) = "table.set",
+    /// `dst = table.size(index)`.
+    TableSize(DstIndex) = "table.size",
+    /// Operands `init, delta` from `args`; the result replaces `init`. `index` is the table.
+    TableGrow(ArgsIndex) = "table.grow",
+    /// Operands `dst, value, len` from `args`; `index` is the table.
+    TableFill(ArgsIndex) = "table.fill",
+    /// Operands `dst, src, len` from `args`; `index` is the destination table, `index2` the
+    /// source table.
+    TableCopy(ArgsIndex2) = "table.copy",
+    /// Operands `dst, src, len` from `args`; `index` is the table, `index2` the element segment.
+    TableInit(ArgsIndex2) = "table.init",
+    ElemDrop(Index) = "elem.drop",
+
+    // --- i32 -------------------------------------------------------------------------------
+    I32Eqz(Unary) = "i32.eqz",
+    I32Eq(Binary) = "i32.eq",
+    I32Ne(Binary) = "i32.ne",
+    I32LtS(Binary) = "i32.lt_s",
+    I32LtU(Binary) = "i32.lt_u",
+    I32GtS(Binary) = "i32.gt_s",
+    I32GtU(Binary) = "i32.gt_u",
+    I32LeS(Binary) = "i32.le_s",
+    I32LeU(Binary) = "i32.le_u",
+    I32GeS(Binary) = "i32.ge_s",
+    I32GeU(Binary) = "i32.ge_u",
+    I32Clz(Unary) = "i32.clz",
+    I32Ctz(Unary) = "i32.ctz",
+    I32Popcnt(Unary) = "i32.popcnt",
+    I32Add(Binary) = "i32.add",
+    I32Sub(Binary) = "i32.sub",
+    I32Mul(Binary) = "i32.mul",
+    I32DivS(Binary) = "i32.div_s",
+    I32DivU(Binary) = "i32.div_u",
+    I32RemS(Binary) = "i32.rem_s",
+    I32RemU(Binary) = "i32.rem_u",
+    I32And(Binary) = "i32.and",
+    I32Or(Binary) = "i32.or",
+    I32Xor(Binary) = "i32.xor",
+    I32Shl(Binary) = "i32.shl",
+    I32ShrS(Binary) = "i32.shr_s",
+    I32ShrU(Binary) = "i32.shr_u",
+    I32Rotl(Binary) = "i32.rotl",
+    I32Rotr(Binary) = "i32.rotr",
+    I32Extend8S(Unary) = "i32.extend8_s",
+    I32Extend16S(Unary) = "i32.extend16_s",
+
+    // --- i64 -------------------------------------------------------------------------------
+    I64Eqz(Unary) = "i64.eqz",
+    I64Eq(Binary) = "i64.eq",
+    I64Ne(Binary) = "i64.ne",
+    I64LtS(Binary) = "i64.lt_s",
+    I64LtU(Binary) = "i64.lt_u",
+    I64GtS(Binary) = "i64.gt_s",
+    I64GtU(Binary) = "i64.gt_u",
+    I64LeS(Binary) = "i64.le_s",
+    I64LeU(Binary) = "i64.le_u",
+    I64GeS(Binary) = "i64.ge_s",
+    I64GeU(Binary) = "i64.ge_u",
+    I64Clz(Unary) = "i64.clz",
+    I64Ctz(Unary) = "i64.ctz",
+    I64Popcnt(Unary) = "i64.popcnt",
+    I64Add(Binary) = "i64.add",
+    I64Sub(Binary) = "i64.sub",
+    I64Mul(Binary) = "i64.mul",
+    I64DivS(Binary) = "i64.div_s",
+    I64DivU(Binary) = "i64.div_u",
+    I64RemS(Binary) = "i64.rem_s",
+    I64RemU(Binary) = "i64.rem_u",
+    I64And(Binary) = "i64.and",
+    I64Or(Binary) = "i64.or",
+    I64Xor(Binary) = "i64.xor",
+    I64Shl(Binary) = "i64.shl",
+    I64ShrS(Binary) = "i64.shr_s",
+    I64ShrU(Binary) = "i64.shr_u",
+    I64Rotl(Binary) = "i64.rotl",
+    I64Rotr(Binary) = "i64.rotr",
+    I64Extend8S(Unary) = "i64.extend8_s",
+    I64Extend16S(Unary) = "i64.extend16_s",
+    I64Extend32S(Unary) = "i64.extend32_s",
+
+    // --- f32 -------------------------------------------------------------------------------
+    F32Eq(Binary) = "f32.eq",
+    F32Ne(Binary) = "f32.ne",
+    F32Lt(Binary) = "f32.lt",
+    F32Gt(Binary) = "f32.gt",
+    F32Le(Binary) = "f32.le",
+    F32Ge(Binary) = "f32.ge",
+    F32Abs(Unary) = "f32.abs",
+    F32Neg(Unary) = "f32.neg",
+    F32Ceil(Unary) = "f32.ceil",
+    F32Floor(Unary) = "f32.floor",
+    F32Trunc(Unary) = "f32.trunc",
+    F32Nearest(Unary) = "f32.nearest",
+    F32Sqrt(Unary) = "f32.sqrt",
+    F32Add(Binary) = "f32.add",
+    F32Sub(Binary) = "f32.sub",
+    F32Mul(Binary) = "f32.mul",
+    F32Div(Binary) = "f32.div",
+    F32Min(Binary) = "f32.min",
+    F32Max(Binary) = "f32.max",
+    F32Copysign(Binary) = "f32.copysign",
+
+    // --- f64 -------------------------------------------------------------------------------
+    F64Eq(Binary) = "f64.eq",
+    F64Ne(Binary) = "f64.ne",
+    F64Lt(Binary) = "f64.lt",
+    F64Gt(Binary) = "f64.gt",
+    F64Le(Binary) = "f64.le",
+    F64Ge(Binary) = "f64.ge",
+    F64Abs(Unary) = "f64.abs",
+    F64Neg(Unary) = "f64.neg",
+    F64Ceil(Unary) = "f64.ceil",
+    F64Floor(Unary) = "f64.floor",
+    F64Trunc(Unary) = "f64.trunc",
+    F64Nearest(Unary) = "f64.nearest",
+    F64Sqrt(Unary) = "f64.sqrt",
+    F64Add(Binary) = "f64.add",
+    F64Sub(Binary) = "f64.sub",
+    F64Mul(Binary) = "f64.mul",
+    F64Div(Binary) = "f64.div",
+    F64Min(Binary) = "f64.min",
+    F64Max(Binary) = "f64.max",
+    F64Copysign(Binary) = "f64.copysign",
+
+    // --- conversions -----------------------------------------------------------------------
+    I32WrapI64(Unary) = "i32.wrap_i64",
+    I32TruncF32S(Unary) = "i32.trunc_f32_s",
+    I32TruncF32U(Unary) = "i32.trunc_f32_u",
+    I32TruncF64S(Unary) = "i32.trunc_f64_s",
+    I32TruncF64U(Unary) = "i32.trunc_f64_u",
+    I64ExtendI32S(Unary) = "i64.extend_i32_s",
+    I64ExtendI32U(Unary) = "i64.extend_i32_u",
+    I64TruncF32S(Unary) = "i64.trunc_f32_s",
+    I64TruncF32U(Unary) = "i64.trunc_f32_u",
+    I64TruncF64S(Unary) = "i64.trunc_f64_s",
+    I64TruncF64U(Unary) = "i64.trunc_f64_u",
+    F32ConvertI32S(Unary) = "f32.convert_i32_s",
+    F32ConvertI32U(Unary) = "f32.convert_i32_u",
+    F32ConvertI64S(Unary) = "f32.convert_i64_s",
+    F32ConvertI64U(Unary) = "f32.convert_i64_u",
+    F32DemoteF64(Unary) = "f32.demote_f64",
+    F64ConvertI32S(Unary) = "f64.convert_i32_s",
+    F64ConvertI32U(Unary) = "f64.convert_i32_u",
+    F64ConvertI64S(Unary) = "f64.convert_i64_s",
+    F64ConvertI64U(Unary) = "f64.convert_i64_u",
+    F64PromoteF32(Unary) = "f64.promote_f32",
+    I32TruncSatF32S(Unary) = "i32.trunc_sat_f32_s",
+    I32TruncSatF32U(Unary) = "i32.trunc_sat_f32_u",
+    I32TruncSatF64S(Unary) = "i32.trunc_sat_f64_s",
+    I32TruncSatF64U(Unary) = "i32.trunc_sat_f64_u",
+    I64TruncSatF32S(Unary) = "i64.trunc_sat_f32_s",
+    I64TruncSatF32U(Unary) = "i64.trunc_sat_f32_u",
+    I64TruncSatF64S(Unary) = "i64.trunc_sat_f64_s",
+    I64TruncSatF64U(Unary) = "i64.trunc_sat_f64_u",
+}
+
+impl Op {
+    /// For a comparison whose result feeds `br_if` or `if`, the fused branch instruction
+    /// (taken when the comparison holds, or when it fails if `negate`).
+    pub fn fuse_compare_branch(&self, negate: bool, offset: BranchOffset) -> Option<Op> {
+        type Ctor = fn(BranchCmp) -> Op;
+        let (b, yes, no) = match *self {
+            Op::I32Eq(b) => (b, Op::BrI32Eq as Ctor, Op::BrI32Ne as Ctor),
+            Op::I32Ne(b) => (b, Op::BrI32Ne as Ctor, Op::BrI32Eq as Ctor),
+            Op::I32LtS(b) => (b, Op::BrI32LtS as Ctor, Op::BrI32GeS as Ctor),
+            Op::I32LtU(b) => (b, Op::BrI32LtU as Ctor, Op::BrI32GeU as Ctor),
+            Op::I32GtS(b) => (b, Op::BrI32GtS as Ctor, Op::BrI32LeS as Ctor),
+            Op::I32GtU(b) => (b, Op::BrI32GtU as Ctor, Op::BrI32LeU as Ctor),
+            Op::I32LeS(b) => (b, Op::BrI32LeS as Ctor, Op::BrI32GtS as Ctor),
+            Op::I32LeU(b) => (b, Op::BrI32LeU as Ctor, Op::BrI32GtU as Ctor),
+            Op::I32GeS(b) => (b, Op::BrI32GeS as Ctor, Op::BrI32LtS as Ctor),
+            Op::I32GeU(b) => (b, Op::BrI32GeU as Ctor, Op::BrI32LtU as Ctor),
+            Op::I64Eq(b) => (b, Op::BrI64Eq as Ctor, Op::BrI64Ne as Ctor),
+            Op::I64Ne(b) => (b, Op::BrI64Ne as Ctor, Op::BrI64Eq as Ctor),
+            Op::I64LtS(b) => (b, Op::BrI64LtS as Ctor, Op::BrI64GeS as Ctor),
+            Op::I64LtU(b) => (b, Op::BrI64LtU as Ctor, Op::BrI64GeU as Ctor),
+            Op::I64GtS(b) => (b, Op::BrI64GtS as Ctor, Op::BrI64LeS as Ctor),
+            Op::I64GtU(b) => (b, Op::BrI64GtU as Ctor, Op::BrI64LeU as Ctor),
+            Op::I64LeS(b) => (b, Op::BrI64LeS as Ctor, Op::BrI64GtS as Ctor),
+            Op::I64LeU(b) => (b, Op::BrI64LeU as Ctor, Op::BrI64GtU as Ctor),
+            Op::I64GeS(b) => (b, Op::BrI64GeS as Ctor, Op::BrI64LtS as Ctor),
+            Op::I64GeU(b) => (b, Op::BrI64GeU as Ctor, Op::BrI64LtU as Ctor),
+            _ => return None,
+        };
+        let cmp = BranchCmp {
+            lhs: b.lhs,
+            rhs: b.rhs,
+            offset,
+        };
+        Some(if negate { no(cmp) } else { yes(cmp) })
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.print(0, f)
+    }
+}
