@@ -1,0 +1,136 @@
+use std::sync::Arc;
+
+use wz_ir::{Function, TrapCode};
+
+/// What a call instruction reaches.
+#[derive(Debug, Clone)]
+pub enum Callee {
+    /// A wasm function of some instance.
+    Wasm {
+        /// The instance the function belongs to (made current while it runs).
+        instance: u32,
+        /// Its lowered body.
+        func: Arc<Function>,
+    },
+    /// A host function.
+    Host {
+        /// The environment's handle for it, passed back to [`Env::call_host`].
+        func: u32,
+        /// How many slots it reads parameters from and writes results to.
+        slots: u32,
+    },
+}
+
+/// Everything the interpreter reaches outside its own stack: the *current* instance's memory,
+/// globals, tables and segments, and the functions it can call.
+///
+/// The store implements this. Every method has a default that behaves as if the instance had no
+/// such item, so small embeddings (and tests) implement only what they use; defaults that would
+/// have to invent an item trap instead.
+pub trait Env {
+    /// The error a call can end with. Traps convert into it; host functions may return others.
+    type Error: From<TrapCode>;
+
+    /// The current instance's memory 0 (empty if it has none).
+    fn memory(&mut self) -> &mut [u8] {
+        &mut []
+    }
+    /// The size of memory 0 in 64 KiB pages.
+    fn memory_size(&mut self) -> u32 {
+        0
+    }
+    /// Grows memory 0 by `delta` pages; the old size, or `u32::MAX` if it cannot grow.
+    fn memory_grow(&mut self, _delta: u32) -> u32 {
+        u32::MAX
+    }
+    /// `memory.init`: copies `len` bytes of data segment `segment` from `src` to memory at `dst`.
+    fn memory_init(
+        &mut self,
+        _segment: u32,
+        _dst: u32,
+        _src: u32,
+        _len: u32,
+    ) -> Result<(), TrapCode> {
+        Err(TrapCode::MemoryOutOfBounds)
+    }
+    /// `data.drop`.
+    fn data_drop(&mut self, _segment: u32) {}
+    /// The raw bits of global `index` (low 64 bits for scalars, all 128 for `v128`).
+    fn global_get(&mut self, _index: u32) -> u128 {
+        0
+    }
+    /// Sets global `index` from raw bits.
+    fn global_set(&mut self, _index: u32, _value: u128) {}
+    /// `table.get`.
+    fn table_get(&mut self, _table: u32, _index: u32) -> Result<u64, TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// `table.set`.
+    fn table_set(&mut self, _table: u32, _index: u32, _value: u64) -> Result<(), TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// `table.size`.
+    fn table_size(&mut self, _table: u32) -> u32 {
+        0
+    }
+    /// `table.grow`: the old size, or `u32::MAX` if it cannot grow.
+    fn table_grow(&mut self, _table: u32, _delta: u32, _init: u64) -> u32 {
+        u32::MAX
+    }
+    /// `table.fill`.
+    fn table_fill(
+        &mut self,
+        _table: u32,
+        _dst: u32,
+        _value: u64,
+        _len: u32,
+    ) -> Result<(), TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// `table.copy`.
+    fn table_copy(
+        &mut self,
+        _dst_table: u32,
+        _src_table: u32,
+        _dst: u32,
+        _src: u32,
+        _len: u32,
+    ) -> Result<(), TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// `table.init`.
+    fn table_init(
+        &mut self,
+        _table: u32,
+        _elem: u32,
+        _dst: u32,
+        _src: u32,
+        _len: u32,
+    ) -> Result<(), TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// `elem.drop`.
+    fn elem_drop(&mut self, _elem: u32) {}
+    /// `ref.func`: the reference value of function `func` of the current instance.
+    fn ref_func(&mut self, _func: u32) -> u64 {
+        0
+    }
+    /// The target of `call func` in the current instance.
+    fn callee(&mut self, func: u32) -> Callee;
+    /// The target of `call_indirect` through element `index` of `table`, checked against type
+    /// `type_index` of the current instance.
+    fn indirect_callee(
+        &mut self,
+        _table: u32,
+        _index: u32,
+        _type_index: u32,
+    ) -> Result<Callee, TrapCode> {
+        Err(TrapCode::TableOutOfBounds)
+    }
+    /// Makes `instance` the current instance.
+    fn enter(&mut self, _instance: u32) {}
+    /// Calls host function `func`: parameters are in `slots`, results are written there.
+    fn call_host(&mut self, _func: u32, _slots: &mut [u64]) -> Result<(), Self::Error> {
+        Err(TrapCode::Unreachable.into())
+    }
+}

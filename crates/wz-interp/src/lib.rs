@@ -1,0 +1,48 @@
+//! The interpreter engine of wz.
+//!
+//! Most users want the `wz` facade instead. This crate executes [`wz_ir::Function`]s: it owns
+//! nothing but a [`Stack`] of flat 64-bit slots and call frames, and reaches everything else
+//! (linear memory, globals, tables, other functions, host functions) through the [`Env`] trait,
+//! which the store implements. The interpreter is generic over `Env`, so those accesses are
+//! resolved at compile time.
+//!
+//! - No allocation per instruction or per call: frames are windows of one growing slot array,
+//!   and a callee's frame starts at its caller's argument slots, so arguments are never copied.
+//! - Recursion is bounded by [`StackLimits`]; exceeding them is the trap
+//!   [`TrapCode::StackOverflow`] ("call stack exhausted"), never a host stack overflow, because
+//!   wasm-to-wasm calls do not recurse on the host stack.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wz_interp::{Callee, Env, Stack};
+//! use wz_ir::TrapCode;
+//!
+//! // A minimal environment: no memory, globals or tables; calls stay in one module.
+//! struct Module(Vec<Arc<wz_ir::Function>>);
+//! impl Env for Module {
+//!     type Error = TrapCode;
+//!     fn callee(&mut self, func: u32) -> Callee {
+//!         Callee::Wasm { instance: 0, func: self.0[func as usize].clone() }
+//!     }
+//! }
+//!
+//! let wasm = wat::parse_str(r#"(module (func $fac (param i64) (result i64)
+//!     (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 1))
+//!       (else (i64.mul (local.get 0) (call $fac (i64.sub (local.get 0) (i64.const 1))))))))"#).unwrap();
+//! let module = wz_binary::Module::decode(&wasm, Default::default()).unwrap();
+//! let funcs: Vec<_> = wz_ir::lower_module(&module).unwrap().into_iter().map(Arc::new).collect();
+//! let mut env = Module(funcs.clone());
+//! let mut stack = Stack::default();
+//! let mut results = [0u64];
+//! wz_interp::invoke(&mut env, &mut stack, 0, &funcs[0], &[20], &mut results).unwrap();
+//! assert_eq!(results[0], 2432902008176640000);
+//! ```
+#![forbid(unsafe_code)]
+
+mod env;
+mod exec;
+mod num;
+
+pub use env::{Callee, Env};
+pub use exec::{Stack, StackLimits, invoke};
+pub use wz_ir::TrapCode;
