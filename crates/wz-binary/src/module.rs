@@ -206,9 +206,14 @@ impl Module {
             bytes: shared.clone(),
             ..Module::default()
         };
-        let mut validator = Validator::new_with_features(features.to_wasmparser());
+        let wasm_features = features.to_wasmparser();
+        let mut validator = Validator::new_with_features(wasm_features);
         let mut allocs = FuncValidatorAllocations::default();
-        for payload in Parser::new(0).parse_all(&shared) {
+        // The parser's features decide how some fields are read (e.g. 64-bit memory limits), so
+        // it must see the same set as the validator.
+        let mut parser = Parser::new(0);
+        parser.set_features(wasm_features);
+        for payload in parser.parse_all(&shared) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
             module.read_payload(&payload)?;

@@ -31,6 +31,38 @@ macro_rules! minmax {
 minmax!(f32_min, f32_max, f32);
 minmax!(f64_min, f64_max, f64);
 
+/// Float operations whose result may be a NaN operand passed through unchanged (rounding,
+/// `sqrt` in software): WebAssembly requires the result NaN to be quiet.
+pub trait Quiet {
+    /// `self` with the quiet bit set if it is a NaN.
+    fn quiet_nan(self) -> Self;
+}
+
+impl Quiet for f32 {
+    fn quiet_nan(self) -> f32 {
+        if self.is_nan() {
+            f32::from_bits(self.to_bits() | 0x0040_0000)
+        } else {
+            self
+        }
+    }
+}
+
+impl Quiet for f64 {
+    fn quiet_nan(self) -> f64 {
+        if self.is_nan() {
+            f64::from_bits(self.to_bits() | 0x0008_0000_0000_0000)
+        } else {
+            self
+        }
+    }
+}
+
+/// See [`Quiet`].
+pub fn quiet<T: Quiet>(x: T) -> T {
+    x.quiet_nan()
+}
+
 macro_rules! trunc {
     ($name:ident, $to:ty, $lo:expr, $hi:expr) => {
         /// Trapping float-to-integer truncation: NaN and out-of-range values trap.

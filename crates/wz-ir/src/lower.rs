@@ -583,12 +583,25 @@ impl<'m> Lowerer<'m> {
             }));
             return Ok(());
         }
-        self.materialize_top(n)?;
+        // Copy into the homes without marking the entries as moved: a return can sit on a
+        // side path (a `br_if` or `br_table` to the function's label) that the code after it
+        // does not take.
+        let start = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .ok_or_else(|| self.err("operand stack underflow"))?;
+        for i in start..self.stack.len() {
+            let e = self.stack[i];
+            self.emit_copy(Slot(e.home), e.slot(), e.ty);
+        }
         let (src, len) = if n == 0 {
             (Slot(0), 0)
         } else {
-            let first = self.stack[self.stack.len() - n];
-            (Slot(first.home), results.iter().map(|t| width(*t)).sum())
+            (
+                Slot(self.stack[start].home),
+                results.iter().map(|t| width(*t)).sum(),
+            )
         };
         self.emit(Op::Return(Return { src, len }));
         Ok(())

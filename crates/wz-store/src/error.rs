@@ -1,0 +1,121 @@
+use std::fmt;
+
+use wz_ir::TrapCode;
+
+/// Everything that can go wrong compiling, linking, instantiating or calling.
+///
+/// One boxed pointer, so `Result<T, Error>` stays small on hot paths.
+pub struct Error {
+    kind: Box<ErrorKind>,
+}
+
+/// What went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bytes are not a valid module.
+    Invalid(wz_binary::DecodeError),
+    /// A valid function body could not be lowered (an unsupported instruction or limit).
+    Unsupported(wz_ir::LowerError),
+    /// An import could not be satisfied.
+    Link(String),
+    /// Execution trapped.
+    Trap(TrapCode),
+    /// A host function failed with this error.
+    Host(Box<dyn std::error::Error + Send + Sync>),
+    /// The guest or a host function asked to exit with this code.
+    Exit(u32),
+    /// A name is already in use, an export is missing, arguments do not match, ...
+    Usage(String),
+}
+
+impl Error {
+    /// An error of the given kind.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind: Box::new(kind),
+        }
+    }
+
+    /// A usage error with a message.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Usage(message.into()))
+    }
+
+    /// A link error with a message.
+    pub fn link(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Link(message.into()))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The trap code, if this is a trap.
+    pub fn trap_code(&self) -> Option<TrapCode> {
+        match *self.kind {
+            ErrorKind::Trap(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The exit code, if the guest exited.
+    pub fn exit_code(&self) -> Option<u32> {
+        match *self.kind {
+            ErrorKind::Exit(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.kind {
+            ErrorKind::Invalid(e) => write!(f, "invalid module: {e}"),
+            ErrorKind::Unsupported(e) => write!(f, "unsupported module: {e}"),
+            ErrorKind::Link(m) => write!(f, "link error: {m}"),
+            ErrorKind::Trap(code) => write!(f, "wasm trap: {code}"),
+            ErrorKind::Host(e) => write!(f, "host function failed: {e}"),
+            ErrorKind::Exit(code) => write!(f, "exited with code {code}"),
+            ErrorKind::Usage(m) => f.write_str(m),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<TrapCode> for Error {
+    fn from(code: TrapCode) -> Self {
+        Error::new(ErrorKind::Trap(code))
+    }
+}
+
+impl From<wz_binary::DecodeError> for Error {
+    fn from(e: wz_binary::DecodeError) -> Self {
+        Error::new(ErrorKind::Invalid(e))
+    }
+}
+
+impl From<wz_ir::LowerError> for Error {
+    fn from(e: wz_ir::LowerError) -> Self {
+        Error::new(ErrorKind::Unsupported(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_is_one_pointer() {
+        assert_eq!(
+            std::mem::size_of::<super::Error>(),
+            std::mem::size_of::<usize>()
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! Instances, memories, tables, globals, linking and traps of wz.
+//!
+//! Most users want the `wz` facade instead. A [`Store`] owns every runtime object in flat
+//! arenas addressed by small handles ([`FuncId`], [`MemoryId`], ...). [`CompiledModule`] is a
+//! decoded, validated and lowered module; [`Store::instantiate`] links its imports against
+//! instances registered under a name, evaluates initializers, applies segments, and runs the
+//! start function. [`Store::call`] runs a function on the engine.
+//!
+//! After any trap the store stays consistent and usable: execution state lives in a reusable
+//! stack that is reset on every exit, and partial effects (memory writes, table writes) are
+//! exactly those the specification says are visible.
+//!
+//! ```
+//! use wz_store::{CompiledModule, Store, Val};
+//!
+//! let wasm = wat::parse_str(r#"(module (func (export "sq") (param i32) (result i32)
+//!     local.get 0 local.get 0 i32.mul))"#).unwrap();
+//! let module = CompiledModule::new(&wasm, Default::default()).unwrap();
+//! let mut store = Store::new();
+//! let instance = store.instantiate(&module, &[]).unwrap();
+//! let sq = store.export_func(instance, "sq").unwrap();
+//! assert_eq!(store.call(sq, &[Val::I32(12)]).unwrap(), vec![Val::I32(144)]);
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod exec;
+mod module;
+mod objects;
+mod store;
+mod values;
+
+pub use error::{Error, ErrorKind};
+pub use module::CompiledModule;
+pub use objects::{Caller, HostFunc};
+pub use store::Store;
+pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
+pub use wz_binary::{
+    Features, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, ValType,
+};
+pub use wz_ir::TrapCode;
+
+/// Bytes in a WebAssembly page.
+pub const PAGE_SIZE: usize = 65536;
