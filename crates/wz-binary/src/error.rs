@@ -50,6 +50,6 @@ impl std::error::Error for DecodeError {}
 
 impl From<wasmparser::BinaryReaderError> for DecodeError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        DecodeError::new(e.message(), e.offset() as u64)
+        DecodeError::new(e.message(), e.offset())
     }
 }

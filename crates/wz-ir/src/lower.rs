@@ -430,17 +430,16 @@ impl<'m> Lowerer<'m> {
         }
         let below = self.stack.len() - 1;
         let referenced = self.stack[..below].iter().any(|e| e.loc == Loc::At(slot));
-        if !referenced && top.loc == Loc::Home {
-            if let Some(pc) = self.last_result {
-                if let Some(dst) = self.ops[pc].result_mut() {
-                    if dst.0 == top.home {
-                        *dst = Slot(slot);
-                        self.last_result = None;
-                        self.pop()?;
-                        return Ok(());
-                    }
-                }
-            }
+        if !referenced
+            && top.loc == Loc::Home
+            && let Some(pc) = self.last_result
+            && let Some(dst) = self.ops[pc].result_mut()
+            && dst.0 == top.home
+        {
+            *dst = Slot(slot);
+            self.last_result = None;
+            self.pop()?;
+            return Ok(());
         }
         for i in 0..below {
             if self.stack[i].loc == Loc::At(slot) {
@@ -610,16 +609,16 @@ impl<'m> Lowerer<'m> {
     /// Emits a branch taken when `cond` is non-zero (or zero, if `negate`), fusing a comparison
     /// that just produced `cond`. Returns the branch instruction's index.
     fn cond_branch(&mut self, cond: Entry, negate: bool) -> usize {
-        if cond.loc == Loc::Home {
-            if let Some(pc) = self.last_result {
-                let mut op = self.ops[pc];
-                if op.result_mut().map(|d| d.0) == Some(cond.home) {
-                    if let Some(fused) = op.fuse_compare_branch(negate, BranchOffset(0)) {
-                        self.ops[pc] = fused;
-                        self.last_result = None;
-                        return pc;
-                    }
-                }
+        if cond.loc == Loc::Home
+            && let Some(pc) = self.last_result
+        {
+            let mut op = self.ops[pc];
+            if op.result_mut().map(|d| d.0) == Some(cond.home)
+                && let Some(fused) = op.fuse_compare_branch(negate, BranchOffset(0))
+            {
+                self.ops[pc] = fused;
+                self.last_result = None;
+                return pc;
             }
         }
         let branch = BranchIf {
@@ -738,15 +737,15 @@ impl<'m> Lowerer<'m> {
             .ty
             .results()
             .len();
-        if self.reachable {
-            self.materialize_top(n)?;
-        }
         if self.controls.len() == 1 {
             if self.reachable {
                 self.emit_return()?;
             }
             self.controls.pop();
             return Ok(());
+        }
+        if self.reachable {
+            self.materialize_top(n)?;
         }
         let c = self.controls.pop().expect("checked above");
         let here = self.ops.len();

@@ -69,12 +69,12 @@ impl Runtime {
         module: &CompiledModule,
         name: Option<&str>,
     ) -> Result<InstanceId, Error> {
-        if let Some(name) = name {
-            if self.store.instance_by_name(name).is_some() {
-                return Err(Error::usage(format!(
-                    "module[{name}] has already been instantiated"
-                )));
-            }
+        if let Some(name) = name
+            && self.store.instance_by_name(name).is_some()
+        {
+            return Err(Error::usage(format!(
+                "module[{name}] has already been instantiated"
+            )));
         }
         let imports = self.store.resolve_imports(module)?;
         let instance = self.store.instantiate(module, &imports)?;

