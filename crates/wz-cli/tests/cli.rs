@@ -1,0 +1,88 @@
+//! The `wz` command: results on stdout, one clear line on stderr and a failure status otherwise.
+
+use std::process::Command;
+
+fn wz(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wz"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .expect("wz runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn runs_the_example() {
+    let (ok, stdout, _) = wz(&["run", "examples/fib.wat", "--invoke", "fib", "20"]);
+    assert!(ok);
+    assert_eq!(stdout.trim(), "6765");
+}
+
+#[test]
+fn failures_are_one_line() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["run", "no/such/file.wasm", "--invoke", "f"],
+            "cannot read",
+        ),
+        (
+            &["run", "examples/fib.wat", "--invoke", "nope"],
+            "exports no function named \"nope\"",
+        ),
+        (
+            &["run", "examples/fib.wat", "--invoke", "fib"],
+            "takes 1 arguments",
+        ),
+        (
+            &["run", "examples/fib.wat", "--invoke", "fib", "x"],
+            "not a valid i32",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (ok, _, stderr) = wz(args);
+        assert!(!ok, "{args:?} should fail");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn traps_and_invalid_modules_fail() {
+    let dir = std::env::temp_dir().join(format!("wz-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trap = dir.join("trap.wat");
+    std::fs::write(&trap, r#"(module (func (export "f") unreachable))"#).unwrap();
+    let (ok, _, stderr) = wz(&["run", trap.to_str().unwrap(), "--invoke", "f"]);
+    assert!(!ok);
+    assert!(stderr.contains("wasm trap: unreachable"), "{stderr}");
+    let bad = dir.join("bad.wasm");
+    std::fs::write(&bad, b"\0asm\x01\0\0\0\x01\x05").unwrap();
+    let (ok, _, stderr) = wz(&["run", bad.to_str().unwrap(), "--invoke", "f"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("invalid module") && stderr.contains("offset"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn wast_reports_per_file_and_total() {
+    let dir = std::env::temp_dir().join(format!("wz-cli-wast-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.wast");
+    std::fs::write(
+        &good,
+        r#"(module (func (export "one") (result i32) i32.const 1))
+           (assert_return (invoke "one") (i32.const 1))
+           (assert_return (invoke "one") (i32.const 2))"#,
+    )
+    .unwrap();
+    let (ok, stdout, _) = wz(&["wast", good.to_str().unwrap()]);
+    assert!(!ok, "one assertion is wrong");
+    assert!(stdout.contains("good.wast: 2 passed, 1 failed"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("2 passed, 1 failed"));
+}
