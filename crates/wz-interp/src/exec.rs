@@ -270,6 +270,38 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
         }};
     }
 
+    /// Enters a wasm callee (continuing the loop in its frame) or runs a host callee in place.
+    macro_rules! call {
+        ($callee:expr, $args:expr) => {{
+            let args = base + $args.0 as usize;
+            if let Some(frame) = stack.frames.last_mut() {
+                frame.pc = pc + 1;
+            }
+            match $callee {
+                Callee::Wasm {
+                    instance: i,
+                    func: f,
+                } => {
+                    stack.push_frame(f.clone(), args, i)?;
+                    func = f;
+                    base = args;
+                    pc = 0;
+                    if i != instance {
+                        instance = i;
+                        env.enter(i);
+                    }
+                    continue;
+                }
+                Callee::Host { func: h, slots } => {
+                    let end = args + slots as usize;
+                    stack.reserve(end)?;
+                    env.call_host(h, &mut stack.slots[args..end])?;
+                    env.enter(instance);
+                }
+            }
+        }};
+    }
+
     loop {
         let op = func.ops[pc];
         match op {
@@ -335,63 +367,13 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::Call(c) => {
                 let callee = env.callee(c.func);
-                let args = base + c.args.0 as usize;
-                if let Some(frame) = stack.frames.last_mut() {
-                    frame.pc = pc + 1;
-                }
-                match callee {
-                    Callee::Wasm {
-                        instance: i,
-                        func: f,
-                    } => {
-                        stack.push_frame(f.clone(), args, i)?;
-                        func = f;
-                        base = args;
-                        pc = 0;
-                        if i != instance {
-                            instance = i;
-                            env.enter(i);
-                        }
-                        continue;
-                    }
-                    Callee::Host { func: h, slots } => {
-                        let end = args + slots as usize;
-                        stack.reserve(end)?;
-                        env.call_host(h, &mut stack.slots[args..end])?;
-                        env.enter(instance);
-                    }
-                }
+                call!(callee, c.args);
             }
             Op::CallIndirect(c) => {
                 let index = i32_of!(c.index);
                 let callee =
                     env.indirect_callee(c.ty_table >> 24, index, c.ty_table & 0xff_ffff)?;
-                let args = base + c.args.0 as usize;
-                if let Some(frame) = stack.frames.last_mut() {
-                    frame.pc = pc + 1;
-                }
-                match callee {
-                    Callee::Wasm {
-                        instance: i,
-                        func: f,
-                    } => {
-                        stack.push_frame(f.clone(), args, i)?;
-                        func = f;
-                        base = args;
-                        pc = 0;
-                        if i != instance {
-                            instance = i;
-                            env.enter(i);
-                        }
-                        continue;
-                    }
-                    Callee::Host { func: h, slots } => {
-                        let end = args + slots as usize;
-                        stack.reserve(end)?;
-                        env.call_host(h, &mut stack.slots[args..end])?;
-                        env.enter(instance);
-                    }
-                }
+                call!(callee, c.args);
             }
             Op::Select(s) => {
                 if i32_of!(s.cond) == 0 {
