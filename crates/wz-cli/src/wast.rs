@@ -145,6 +145,21 @@ impl Runner {
         CompiledModule::new(bytes, self.features)
     }
 
+    /// Encodes and compiles a script module, returning its `$name` too.
+    fn compile_quoted(
+        &self,
+        mut module: QuoteWat<'_>,
+    ) -> Result<(Option<String>, CompiledModule), String> {
+        let name = module.name().map(|id| id.name().to_string());
+        let bytes = module
+            .encode()
+            .map_err(|e| format!("cannot encode module: {e}"))?;
+        let compiled = self
+            .compile(&bytes)
+            .map_err(|e| format!("module failed to compile: {e}"))?;
+        Ok((name, compiled))
+    }
+
     fn resolve(&self, module: &CompiledModule) -> Result<Vec<Extern>, Error> {
         module
             .module()
@@ -184,14 +199,8 @@ impl Runner {
 
     fn directive(&mut self, directive: WastDirective<'_>) -> Outcome {
         match directive {
-            WastDirective::Module(mut module) => {
-                let name = module.name().map(|id| id.name().to_string());
-                let bytes = module
-                    .encode()
-                    .map_err(|e| format!("cannot encode module: {e}"))?;
-                let compiled = self
-                    .compile(&bytes)
-                    .map_err(|e| format!("module failed to compile: {e}"))?;
+            WastDirective::Module(module) => {
+                let (name, compiled) = self.compile_quoted(module)?;
                 let instance = self
                     .instantiate(&compiled)
                     .map_err(|e| format!("module failed to instantiate: {e}"))?;
@@ -201,14 +210,8 @@ impl Runner {
                 self.last = Some(instance);
                 Ok(())
             }
-            WastDirective::ModuleDefinition(mut module) => {
-                let name = module.name().map(|id| id.name().to_string());
-                let bytes = module
-                    .encode()
-                    .map_err(|e| format!("cannot encode module: {e}"))?;
-                let compiled = self
-                    .compile(&bytes)
-                    .map_err(|e| format!("module failed to compile: {e}"))?;
+            WastDirective::ModuleDefinition(module) => {
+                let (name, compiled) = self.compile_quoted(module)?;
                 if let Some(name) = name {
                     self.definitions.insert(name, compiled.clone());
                 }

@@ -819,11 +819,6 @@ impl<'m> Lowerer<'m> {
         Ok(())
     }
 
-    /// Bulk operations: pops `n` operands into consecutive slots and returns the first.
-    fn args(&mut self, n: usize) -> Result<Slot, LowerError> {
-        self.pop_args(n)
-    }
-
     // --- the operator dispatch ----------------------------------------------------------------
 
     fn op(&mut self, op: Operator<'_>) -> Result<(), LowerError> {
@@ -952,18 +947,18 @@ impl<'m> Lowerer<'m> {
             }
             Operator::MemoryFill { mem } => {
                 self.check_memory(mem)?;
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::MemoryFill(Args { args }));
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 self.check_memory(dst_mem)?;
                 self.check_memory(src_mem)?;
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::MemoryCopy(Args { args }));
             }
             Operator::MemoryInit { data_index, mem } => {
                 self.check_memory(mem)?;
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::MemoryInit(ArgsIndex {
                     args,
                     index: data_index,
@@ -988,19 +983,19 @@ impl<'m> Lowerer<'m> {
                 self.emit_result(Op::TableSize(DstIndex { dst, index: table }));
             }
             Operator::TableGrow { table } => {
-                let args = self.args(2)?;
+                let args = self.pop_args(2)?;
                 self.emit(Op::TableGrow(ArgsIndex { args, index: table }));
                 self.push_temp(I32);
             }
             Operator::TableFill { table } => {
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::TableFill(ArgsIndex { args, index: table }));
             }
             Operator::TableCopy {
                 dst_table,
                 src_table,
             } => {
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::TableCopy(ArgsIndex2 {
                     args,
                     index: dst_table,
@@ -1008,7 +1003,7 @@ impl<'m> Lowerer<'m> {
                 }));
             }
             Operator::TableInit { elem_index, table } => {
-                let args = self.args(3)?;
+                let args = self.pop_args(3)?;
                 self.emit(Op::TableInit(ArgsIndex2 {
                     args,
                     index: table,
