@@ -7,6 +7,11 @@ use wz_ir::{Function, TrapCode};
 
 use crate::env::{Callee, Env};
 use crate::num;
+use crate::simd::float::{FloatLane, pmax, pmin};
+use crate::simd::{
+    self, all_true, bitmask, cmp, convert, convert2, get, map, narrow, pairwise, replace, splat,
+    zip,
+};
 
 /// Bounds on the interpreter's stack; exceeding either traps with
 /// [`TrapCode::StackOverflow`].
@@ -131,6 +136,11 @@ fn start<E: Env>(
     stack.push_frame(func.clone(), 0, instance)?;
     env.enter(instance);
     Ok(())
+}
+
+/// Eight bytes as the low half of a `v128`.
+fn wide(bytes: [u8; 8]) -> u128 {
+    u64::from_le_bytes(bytes) as u128
 }
 
 /// Executes until the bottom frame returns.
@@ -259,7 +269,12 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     macro_rules! store {
         ($s:expr, $n:literal, |$v:ident| $e:expr) => {{
             let $v = get!($s.value);
-            let bytes: [u8; $n] = $e;
+            store_bytes!($s, $n, $e)
+        }};
+    }
+    macro_rules! store_bytes {
+        ($s:expr, $n:literal, $bytes:expr) => {{
+            let bytes: [u8; $n] = $bytes;
             let addr = get!($s.addr);
             let mem = env.memory();
             let ea = (addr as u32 as u64) + $s.offset as u64;
@@ -267,6 +282,95 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 trap!(TrapCode::MemoryOutOfBounds);
             }
             mem[ea as usize..ea as usize + $n].copy_from_slice(&bytes);
+        }};
+    }
+    macro_rules! load128 {
+        ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
+            let mem = env.memory();
+            let ea = effective!($l.addr, $l.offset, $n, mem.len());
+            let $bytes: [u8; $n] = mem[ea..ea + $n].try_into().expect("length checked");
+            set128!($l.dst, $e);
+        }};
+    }
+    macro_rules! get128 {
+        ($s:expr) => {{
+            let i = base + $s.0 as usize;
+            stack.slots[i] as u128 | (stack.slots[i + 1] as u128) << 64
+        }};
+    }
+    macro_rules! set128 {
+        ($s:expr, $v:expr) => {{
+            let v: u128 = $v;
+            let i = base + $s.0 as usize;
+            stack.slots[i] = v as u64;
+            stack.slots[i + 1] = (v >> 64) as u64;
+        }};
+    }
+    macro_rules! v_un {
+        ($u:expr, |$a:ident| $e:expr) => {{
+            let $a = get128!($u.src);
+            set128!($u.dst, $e);
+        }};
+    }
+    macro_rules! un_v {
+        ($u:expr, |$x:ident| $e:expr) => {{
+            let $x = get!($u.src);
+            set128!($u.dst, $e);
+        }};
+    }
+    macro_rules! v_bin {
+        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
+            let $x = get128!($b.lhs);
+            let $y = get128!($b.rhs);
+            set128!($b.dst, $e);
+        }};
+    }
+    macro_rules! v_test {
+        ($u:expr, |$a:ident| $e:expr) => {{
+            let $a = get128!($u.src);
+            set!($u.dst, ($e) as u64);
+        }};
+    }
+    macro_rules! v_map {
+        ($u:expr, $t:ty, |$x:ident| $e:expr) => {
+            v_un!($u, |a| map::<$t>(a, |$x| $e))
+        };
+    }
+    macro_rules! v_zip {
+        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+            v_bin!($b, |a, b| zip::<$t>(a, b, |$x, $y| $e))
+        };
+    }
+    macro_rules! v_cmp {
+        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+            v_bin!($b, |a, b| cmp::<$t>(a, b, |$x, $y| $e))
+        };
+    }
+    macro_rules! v_extmul {
+        ($b:expr, $s:ty, $d:ty, $from:expr) => {
+            v_bin!($b, |a, b| {
+                convert2::<$s, $d>(a, b, $from, |x, y| (x as $d).wrapping_mul(y as $d))
+            })
+        };
+    }
+    macro_rules! v_shift {
+        ($b:expr, $t:ty, |$x:ident, $n:ident| $e:expr) => {{
+            let v = get128!($b.lhs);
+            let $n = i32_of!($b.rhs);
+            set128!($b.dst, map::<$t>(v, |$x| $e));
+        }};
+    }
+    macro_rules! lane_get {
+        ($l:expr, |$v:ident, $i:ident| $e:expr) => {{
+            let $v = get128!($l.src);
+            let $i = $l.lane;
+            set!($l.dst, $e);
+        }};
+    }
+    macro_rules! lane_set {
+        ($l:expr, $t:ty) => {{
+            let v = replace::<$t>(get128!($l.dst), $l.lane, get!($l.value) as $t);
+            set128!($l.dst, v);
         }};
     }
 
@@ -686,6 +790,276 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I64TruncSatF32U(u) => un!(u, |x| f32::from_bits(x as u32) as u64),
             Op::I64TruncSatF64S(u) => un!(u, |x| f64::from_bits(x) as i64 as u64),
             Op::I64TruncSatF64U(u) => un!(u, |x| f64::from_bits(x) as u64),
+
+            Op::V128Load(l) => load128!(l, 16, |b| u128::from_le_bytes(b)),
+            Op::V128Load8x8S(l) => load128!(l, 8, |b| convert::<i8, i16>(wide(b), 0, |x| x as i16)),
+            Op::V128Load8x8U(l) => load128!(l, 8, |b| convert::<u8, u16>(wide(b), 0, |x| x as u16)),
+            Op::V128Load16x4S(l) => {
+                load128!(l, 8, |b| convert::<i16, i32>(wide(b), 0, |x| x as i32))
+            }
+            Op::V128Load16x4U(l) => {
+                load128!(l, 8, |b| convert::<u16, u32>(wide(b), 0, |x| x as u32))
+            }
+            Op::V128Load32x2S(l) => {
+                load128!(l, 8, |b| convert::<i32, i64>(wide(b), 0, |x| x as i64))
+            }
+            Op::V128Load32x2U(l) => {
+                load128!(l, 8, |b| convert::<u32, u64>(wide(b), 0, |x| x as u64))
+            }
+            Op::V128Load8Splat(l) => load128!(l, 1, |b| splat::<u8>(b[0])),
+            Op::V128Load16Splat(l) => load128!(l, 2, |b| splat(u16::from_le_bytes(b))),
+            Op::V128Load32Splat(l) => load128!(l, 4, |b| splat(u32::from_le_bytes(b))),
+            Op::V128Load64Splat(l) => load128!(l, 8, |b| splat(u64::from_le_bytes(b))),
+            Op::V128Load32Zero(l) => load128!(l, 4, |b| u32::from_le_bytes(b) as u128),
+            Op::V128Load64Zero(l) => load128!(l, 8, |b| u64::from_le_bytes(b) as u128),
+            Op::V128Store(s) => store_bytes!(s, 16, get128!(s.value).to_le_bytes()),
+            Op::I8x16Shuffle(t) => {
+                let r = simd::shuffle(get128!(t.dst), get128!(t.b), get128!(t.c));
+                set128!(t.dst, r);
+            }
+            Op::V128Bitselect(t) => {
+                let (a, b, c) = (get128!(t.dst), get128!(t.b), get128!(t.c));
+                set128!(t.dst, (a & c) | (b & !c));
+            }
+            Op::I8x16ExtractLaneS(l) => lane_get!(l, |v, i| get::<i8>(v, i) as u32 as u64),
+            Op::I8x16ExtractLaneU(l) => lane_get!(l, |v, i| get::<u8>(v, i) as u64),
+            Op::I16x8ExtractLaneS(l) => lane_get!(l, |v, i| get::<i16>(v, i) as u32 as u64),
+            Op::I16x8ExtractLaneU(l) => lane_get!(l, |v, i| get::<u16>(v, i) as u64),
+            Op::I32x4ExtractLane(l) | Op::F32x4ExtractLane(l) => {
+                lane_get!(l, |v, i| get::<u32>(v, i) as u64)
+            }
+            Op::I64x2ExtractLane(l) | Op::F64x2ExtractLane(l) => {
+                lane_get!(l, |v, i| get::<u64>(v, i))
+            }
+            Op::I8x16ReplaceLane(l) => lane_set!(l, u8),
+            Op::I16x8ReplaceLane(l) => lane_set!(l, u16),
+            Op::I32x4ReplaceLane(l) | Op::F32x4ReplaceLane(l) => lane_set!(l, u32),
+            Op::I64x2ReplaceLane(l) | Op::F64x2ReplaceLane(l) => lane_set!(l, u64),
+            Op::I8x16Swizzle(b) => v_bin!(b, |x, y| simd::swizzle(x, y)),
+            Op::I8x16Splat(u) => un_v!(u, |x| splat(x as u8)),
+            Op::I16x8Splat(u) => un_v!(u, |x| splat(x as u16)),
+            Op::I32x4Splat(u) | Op::F32x4Splat(u) => un_v!(u, |x| splat(x as u32)),
+            Op::I64x2Splat(u) | Op::F64x2Splat(u) => un_v!(u, |x| splat(x)),
+
+            Op::I8x16Eq(b) => v_cmp!(b, u8, |x, y| x == y),
+            Op::I8x16Ne(b) => v_cmp!(b, u8, |x, y| x != y),
+            Op::I8x16LtS(b) => v_cmp!(b, i8, |x, y| x < y),
+            Op::I8x16LtU(b) => v_cmp!(b, u8, |x, y| x < y),
+            Op::I8x16GtS(b) => v_cmp!(b, i8, |x, y| x > y),
+            Op::I8x16GtU(b) => v_cmp!(b, u8, |x, y| x > y),
+            Op::I8x16LeS(b) => v_cmp!(b, i8, |x, y| x <= y),
+            Op::I8x16LeU(b) => v_cmp!(b, u8, |x, y| x <= y),
+            Op::I8x16GeS(b) => v_cmp!(b, i8, |x, y| x >= y),
+            Op::I8x16GeU(b) => v_cmp!(b, u8, |x, y| x >= y),
+            Op::I16x8Eq(b) => v_cmp!(b, u16, |x, y| x == y),
+            Op::I16x8Ne(b) => v_cmp!(b, u16, |x, y| x != y),
+            Op::I16x8LtS(b) => v_cmp!(b, i16, |x, y| x < y),
+            Op::I16x8LtU(b) => v_cmp!(b, u16, |x, y| x < y),
+            Op::I16x8GtS(b) => v_cmp!(b, i16, |x, y| x > y),
+            Op::I16x8GtU(b) => v_cmp!(b, u16, |x, y| x > y),
+            Op::I16x8LeS(b) => v_cmp!(b, i16, |x, y| x <= y),
+            Op::I16x8LeU(b) => v_cmp!(b, u16, |x, y| x <= y),
+            Op::I16x8GeS(b) => v_cmp!(b, i16, |x, y| x >= y),
+            Op::I16x8GeU(b) => v_cmp!(b, u16, |x, y| x >= y),
+            Op::I32x4Eq(b) => v_cmp!(b, u32, |x, y| x == y),
+            Op::I32x4Ne(b) => v_cmp!(b, u32, |x, y| x != y),
+            Op::I32x4LtS(b) => v_cmp!(b, i32, |x, y| x < y),
+            Op::I32x4LtU(b) => v_cmp!(b, u32, |x, y| x < y),
+            Op::I32x4GtS(b) => v_cmp!(b, i32, |x, y| x > y),
+            Op::I32x4GtU(b) => v_cmp!(b, u32, |x, y| x > y),
+            Op::I32x4LeS(b) => v_cmp!(b, i32, |x, y| x <= y),
+            Op::I32x4LeU(b) => v_cmp!(b, u32, |x, y| x <= y),
+            Op::I32x4GeS(b) => v_cmp!(b, i32, |x, y| x >= y),
+            Op::I32x4GeU(b) => v_cmp!(b, u32, |x, y| x >= y),
+            Op::I64x2Eq(b) => v_cmp!(b, u64, |x, y| x == y),
+            Op::I64x2Ne(b) => v_cmp!(b, u64, |x, y| x != y),
+            Op::I64x2LtS(b) => v_cmp!(b, i64, |x, y| x < y),
+            Op::I64x2GtS(b) => v_cmp!(b, i64, |x, y| x > y),
+            Op::I64x2LeS(b) => v_cmp!(b, i64, |x, y| x <= y),
+            Op::I64x2GeS(b) => v_cmp!(b, i64, |x, y| x >= y),
+            Op::F32x4Eq(b) => v_cmp!(b, f32, |x, y| x == y),
+            Op::F32x4Ne(b) => v_cmp!(b, f32, |x, y| x != y),
+            Op::F32x4Lt(b) => v_cmp!(b, f32, |x, y| x < y),
+            Op::F32x4Gt(b) => v_cmp!(b, f32, |x, y| x > y),
+            Op::F32x4Le(b) => v_cmp!(b, f32, |x, y| x <= y),
+            Op::F32x4Ge(b) => v_cmp!(b, f32, |x, y| x >= y),
+            Op::F64x2Eq(b) => v_cmp!(b, f64, |x, y| x == y),
+            Op::F64x2Ne(b) => v_cmp!(b, f64, |x, y| x != y),
+            Op::F64x2Lt(b) => v_cmp!(b, f64, |x, y| x < y),
+            Op::F64x2Gt(b) => v_cmp!(b, f64, |x, y| x > y),
+            Op::F64x2Le(b) => v_cmp!(b, f64, |x, y| x <= y),
+            Op::F64x2Ge(b) => v_cmp!(b, f64, |x, y| x >= y),
+
+            Op::V128Not(u) => v_un!(u, |a| !a),
+            Op::V128And(b) => v_bin!(b, |x, y| x & y),
+            Op::V128AndNot(b) => v_bin!(b, |x, y| x & !y),
+            Op::V128Or(b) => v_bin!(b, |x, y| x | y),
+            Op::V128Xor(b) => v_bin!(b, |x, y| x ^ y),
+            Op::V128AnyTrue(u) => v_test!(u, |a| a != 0),
+
+            Op::I8x16Abs(u) => v_map!(u, i8, |x| x.wrapping_abs()),
+            Op::I8x16Neg(u) => v_map!(u, i8, |x| x.wrapping_neg()),
+            Op::I8x16Popcnt(u) => v_map!(u, u8, |x| x.count_ones() as u8),
+            Op::I8x16AllTrue(u) => v_test!(u, |a| all_true::<u8>(a)),
+            Op::I8x16Bitmask(u) => v_test!(u, |a| bitmask::<u8>(a)),
+            Op::I8x16NarrowI16x8S(b) => {
+                v_bin!(b, |x, y| narrow::<i16, i8>(x, y, |v| v.clamp(-128, 127)
+                    as i8))
+            }
+            Op::I8x16NarrowI16x8U(b) => {
+                v_bin!(b, |x, y| narrow::<i16, u8>(x, y, |v| v.clamp(0, 255) as u8))
+            }
+            Op::I8x16Shl(b) => v_shift!(b, u8, |x, n| x.wrapping_shl(n)),
+            Op::I8x16ShrS(b) => v_shift!(b, i8, |x, n| x.wrapping_shr(n)),
+            Op::I8x16ShrU(b) => v_shift!(b, u8, |x, n| x.wrapping_shr(n)),
+            Op::I8x16Add(b) => v_zip!(b, u8, |x, y| x.wrapping_add(y)),
+            Op::I8x16AddSatS(b) => v_zip!(b, i8, |x, y| x.saturating_add(y)),
+            Op::I8x16AddSatU(b) => v_zip!(b, u8, |x, y| x.saturating_add(y)),
+            Op::I8x16Sub(b) => v_zip!(b, u8, |x, y| x.wrapping_sub(y)),
+            Op::I8x16SubSatS(b) => v_zip!(b, i8, |x, y| x.saturating_sub(y)),
+            Op::I8x16SubSatU(b) => v_zip!(b, u8, |x, y| x.saturating_sub(y)),
+            Op::I8x16MinS(b) => v_zip!(b, i8, |x, y| x.min(y)),
+            Op::I8x16MinU(b) => v_zip!(b, u8, |x, y| x.min(y)),
+            Op::I8x16MaxS(b) => v_zip!(b, i8, |x, y| x.max(y)),
+            Op::I8x16MaxU(b) => v_zip!(b, u8, |x, y| x.max(y)),
+            Op::I8x16AvgrU(b) => v_zip!(b, u8, |x, y| ((x as u16 + y as u16 + 1) >> 1) as u8),
+
+            Op::I16x8ExtAddPairwiseI8x16S(u) => {
+                v_un!(u, |a| pairwise::<i8, i16>(a, |x, y| x as i16 + y as i16))
+            }
+            Op::I16x8ExtAddPairwiseI8x16U(u) => {
+                v_un!(u, |a| pairwise::<u8, u16>(a, |x, y| x as u16 + y as u16))
+            }
+            Op::I16x8Abs(u) => v_map!(u, i16, |x| x.wrapping_abs()),
+            Op::I16x8Neg(u) => v_map!(u, i16, |x| x.wrapping_neg()),
+            Op::I16x8Q15MulrSatS(b) => v_zip!(b, i16, |x, y| simd::q15mulr(x, y)),
+            Op::I16x8AllTrue(u) => v_test!(u, |a| all_true::<u16>(a)),
+            Op::I16x8Bitmask(u) => v_test!(u, |a| bitmask::<u16>(a)),
+            Op::I16x8NarrowI32x4S(b) => v_bin!(b, |x, y| {
+                narrow::<i32, i16>(x, y, |v| v.clamp(i16::MIN as i32, i16::MAX as i32) as i16)
+            }),
+            Op::I16x8NarrowI32x4U(b) => {
+                v_bin!(b, |x, y| narrow::<i32, u16>(x, y, |v| v.clamp(0, 65535)
+                    as u16))
+            }
+            Op::I16x8ExtendLowI8x16S(u) => v_un!(u, |a| convert::<i8, i16>(a, 0, |x| x as i16)),
+            Op::I16x8ExtendHighI8x16S(u) => v_un!(u, |a| convert::<i8, i16>(a, 8, |x| x as i16)),
+            Op::I16x8ExtendLowI8x16U(u) => v_un!(u, |a| convert::<u8, u16>(a, 0, |x| x as u16)),
+            Op::I16x8ExtendHighI8x16U(u) => v_un!(u, |a| convert::<u8, u16>(a, 8, |x| x as u16)),
+            Op::I16x8Shl(b) => v_shift!(b, u16, |x, n| x.wrapping_shl(n)),
+            Op::I16x8ShrS(b) => v_shift!(b, i16, |x, n| x.wrapping_shr(n)),
+            Op::I16x8ShrU(b) => v_shift!(b, u16, |x, n| x.wrapping_shr(n)),
+            Op::I16x8Add(b) => v_zip!(b, u16, |x, y| x.wrapping_add(y)),
+            Op::I16x8AddSatS(b) => v_zip!(b, i16, |x, y| x.saturating_add(y)),
+            Op::I16x8AddSatU(b) => v_zip!(b, u16, |x, y| x.saturating_add(y)),
+            Op::I16x8Sub(b) => v_zip!(b, u16, |x, y| x.wrapping_sub(y)),
+            Op::I16x8SubSatS(b) => v_zip!(b, i16, |x, y| x.saturating_sub(y)),
+            Op::I16x8SubSatU(b) => v_zip!(b, u16, |x, y| x.saturating_sub(y)),
+            Op::I16x8Mul(b) => v_zip!(b, u16, |x, y| x.wrapping_mul(y)),
+            Op::I16x8MinS(b) => v_zip!(b, i16, |x, y| x.min(y)),
+            Op::I16x8MinU(b) => v_zip!(b, u16, |x, y| x.min(y)),
+            Op::I16x8MaxS(b) => v_zip!(b, i16, |x, y| x.max(y)),
+            Op::I16x8MaxU(b) => v_zip!(b, u16, |x, y| x.max(y)),
+            Op::I16x8AvgrU(b) => v_zip!(b, u16, |x, y| ((x as u32 + y as u32 + 1) >> 1) as u16),
+            Op::I16x8ExtMulLowI8x16S(b) => v_extmul!(b, i8, i16, 0),
+            Op::I16x8ExtMulHighI8x16S(b) => v_extmul!(b, i8, i16, 8),
+            Op::I16x8ExtMulLowI8x16U(b) => v_extmul!(b, u8, u16, 0),
+            Op::I16x8ExtMulHighI8x16U(b) => v_extmul!(b, u8, u16, 8),
+
+            Op::I32x4ExtAddPairwiseI16x8S(u) => {
+                v_un!(u, |a| pairwise::<i16, i32>(a, |x, y| x as i32 + y as i32))
+            }
+            Op::I32x4ExtAddPairwiseI16x8U(u) => {
+                v_un!(u, |a| pairwise::<u16, u32>(a, |x, y| x as u32 + y as u32))
+            }
+            Op::I32x4Abs(u) => v_map!(u, i32, |x| x.wrapping_abs()),
+            Op::I32x4Neg(u) => v_map!(u, i32, |x| x.wrapping_neg()),
+            Op::I32x4AllTrue(u) => v_test!(u, |a| all_true::<u32>(a)),
+            Op::I32x4Bitmask(u) => v_test!(u, |a| bitmask::<u32>(a)),
+            Op::I32x4ExtendLowI16x8S(u) => v_un!(u, |a| convert::<i16, i32>(a, 0, |x| x as i32)),
+            Op::I32x4ExtendHighI16x8S(u) => v_un!(u, |a| convert::<i16, i32>(a, 4, |x| x as i32)),
+            Op::I32x4ExtendLowI16x8U(u) => v_un!(u, |a| convert::<u16, u32>(a, 0, |x| x as u32)),
+            Op::I32x4ExtendHighI16x8U(u) => v_un!(u, |a| convert::<u16, u32>(a, 4, |x| x as u32)),
+            Op::I32x4Shl(b) => v_shift!(b, u32, |x, n| x.wrapping_shl(n)),
+            Op::I32x4ShrS(b) => v_shift!(b, i32, |x, n| x.wrapping_shr(n)),
+            Op::I32x4ShrU(b) => v_shift!(b, u32, |x, n| x.wrapping_shr(n)),
+            Op::I32x4Add(b) => v_zip!(b, u32, |x, y| x.wrapping_add(y)),
+            Op::I32x4Sub(b) => v_zip!(b, u32, |x, y| x.wrapping_sub(y)),
+            Op::I32x4Mul(b) => v_zip!(b, u32, |x, y| x.wrapping_mul(y)),
+            Op::I32x4MinS(b) => v_zip!(b, i32, |x, y| x.min(y)),
+            Op::I32x4MinU(b) => v_zip!(b, u32, |x, y| x.min(y)),
+            Op::I32x4MaxS(b) => v_zip!(b, i32, |x, y| x.max(y)),
+            Op::I32x4MaxU(b) => v_zip!(b, u32, |x, y| x.max(y)),
+            Op::I32x4DotI16x8S(b) => v_bin!(b, |x, y| simd::dot(x, y)),
+            Op::I32x4ExtMulLowI16x8S(b) => v_extmul!(b, i16, i32, 0),
+            Op::I32x4ExtMulHighI16x8S(b) => v_extmul!(b, i16, i32, 4),
+            Op::I32x4ExtMulLowI16x8U(b) => v_extmul!(b, u16, u32, 0),
+            Op::I32x4ExtMulHighI16x8U(b) => v_extmul!(b, u16, u32, 4),
+
+            Op::I64x2Abs(u) => v_map!(u, i64, |x| x.wrapping_abs()),
+            Op::I64x2Neg(u) => v_map!(u, i64, |x| x.wrapping_neg()),
+            Op::I64x2AllTrue(u) => v_test!(u, |a| all_true::<u64>(a)),
+            Op::I64x2Bitmask(u) => v_test!(u, |a| bitmask::<u64>(a)),
+            Op::I64x2ExtendLowI32x4S(u) => v_un!(u, |a| convert::<i32, i64>(a, 0, |x| x as i64)),
+            Op::I64x2ExtendHighI32x4S(u) => v_un!(u, |a| convert::<i32, i64>(a, 2, |x| x as i64)),
+            Op::I64x2ExtendLowI32x4U(u) => v_un!(u, |a| convert::<u32, u64>(a, 0, |x| x as u64)),
+            Op::I64x2ExtendHighI32x4U(u) => v_un!(u, |a| convert::<u32, u64>(a, 2, |x| x as u64)),
+            Op::I64x2Shl(b) => v_shift!(b, u64, |x, n| x.wrapping_shl(n)),
+            Op::I64x2ShrS(b) => v_shift!(b, i64, |x, n| x.wrapping_shr(n)),
+            Op::I64x2ShrU(b) => v_shift!(b, u64, |x, n| x.wrapping_shr(n)),
+            Op::I64x2Add(b) => v_zip!(b, u64, |x, y| x.wrapping_add(y)),
+            Op::I64x2Sub(b) => v_zip!(b, u64, |x, y| x.wrapping_sub(y)),
+            Op::I64x2Mul(b) => v_zip!(b, u64, |x, y| x.wrapping_mul(y)),
+            Op::I64x2ExtMulLowI32x4S(b) => v_extmul!(b, i32, i64, 0),
+            Op::I64x2ExtMulHighI32x4S(b) => v_extmul!(b, i32, i64, 2),
+            Op::I64x2ExtMulLowI32x4U(b) => v_extmul!(b, u32, u64, 0),
+            Op::I64x2ExtMulHighI32x4U(b) => v_extmul!(b, u32, u64, 2),
+
+            Op::F32x4Ceil(u) => v_map!(u, f32, |x| x.ceil_q()),
+            Op::F32x4Floor(u) => v_map!(u, f32, |x| x.floor_q()),
+            Op::F32x4Trunc(u) => v_map!(u, f32, |x| x.trunc_q()),
+            Op::F32x4Nearest(u) => v_map!(u, f32, |x| x.nearest_q()),
+            Op::F32x4Abs(u) => v_map!(u, u32, |x| x & 0x7fff_ffff),
+            Op::F32x4Neg(u) => v_map!(u, u32, |x| x ^ 0x8000_0000),
+            Op::F32x4Sqrt(u) => v_map!(u, f32, |x| x.sqrt_q()),
+            Op::F32x4Add(b) => v_zip!(b, f32, |x, y| x + y),
+            Op::F32x4Sub(b) => v_zip!(b, f32, |x, y| x - y),
+            Op::F32x4Mul(b) => v_zip!(b, f32, |x, y| x * y),
+            Op::F32x4Div(b) => v_zip!(b, f32, |x, y| x / y),
+            Op::F32x4Min(b) => v_zip!(b, f32, |x, y| x.wasm_min(y)),
+            Op::F32x4Max(b) => v_zip!(b, f32, |x, y| x.wasm_max(y)),
+            Op::F32x4PMin(b) => v_zip!(b, f32, |x, y| pmin(x, y)),
+            Op::F32x4PMax(b) => v_zip!(b, f32, |x, y| pmax(x, y)),
+            Op::F64x2Ceil(u) => v_map!(u, f64, |x| x.ceil_q()),
+            Op::F64x2Floor(u) => v_map!(u, f64, |x| x.floor_q()),
+            Op::F64x2Trunc(u) => v_map!(u, f64, |x| x.trunc_q()),
+            Op::F64x2Nearest(u) => v_map!(u, f64, |x| x.nearest_q()),
+            Op::F64x2Abs(u) => v_map!(u, u64, |x| x & 0x7fff_ffff_ffff_ffff),
+            Op::F64x2Neg(u) => v_map!(u, u64, |x| x ^ 0x8000_0000_0000_0000),
+            Op::F64x2Sqrt(u) => v_map!(u, f64, |x| x.sqrt_q()),
+            Op::F64x2Add(b) => v_zip!(b, f64, |x, y| x + y),
+            Op::F64x2Sub(b) => v_zip!(b, f64, |x, y| x - y),
+            Op::F64x2Mul(b) => v_zip!(b, f64, |x, y| x * y),
+            Op::F64x2Div(b) => v_zip!(b, f64, |x, y| x / y),
+            Op::F64x2Min(b) => v_zip!(b, f64, |x, y| x.wasm_min(y)),
+            Op::F64x2Max(b) => v_zip!(b, f64, |x, y| x.wasm_max(y)),
+            Op::F64x2PMin(b) => v_zip!(b, f64, |x, y| pmin(x, y)),
+            Op::F64x2PMax(b) => v_zip!(b, f64, |x, y| pmax(x, y)),
+
+            Op::I32x4TruncSatF32x4S(u) => v_un!(u, |a| convert::<f32, i32>(a, 0, |x| x as i32)),
+            Op::I32x4TruncSatF32x4U(u) => v_un!(u, |a| convert::<f32, u32>(a, 0, |x| x as u32)),
+            Op::F32x4ConvertI32x4S(u) => v_un!(u, |a| convert::<i32, f32>(a, 0, |x| x as f32)),
+            Op::F32x4ConvertI32x4U(u) => v_un!(u, |a| convert::<u32, f32>(a, 0, |x| x as f32)),
+            Op::I32x4TruncSatF64x2SZero(u) => {
+                v_un!(u, |a| convert::<f64, i32>(a, 0, |x| x as i32))
+            }
+            Op::I32x4TruncSatF64x2UZero(u) => {
+                v_un!(u, |a| convert::<f64, u32>(a, 0, |x| x as u32))
+            }
+            Op::F64x2ConvertLowI32x4S(u) => v_un!(u, |a| convert::<i32, f64>(a, 0, |x| x as f64)),
+            Op::F64x2ConvertLowI32x4U(u) => v_un!(u, |a| convert::<u32, f64>(a, 0, |x| x as f64)),
+            Op::F32x4DemoteF64x2Zero(u) => v_un!(u, |a| convert::<f64, f32>(a, 0, |x| x as f32)),
+            Op::F64x2PromoteLowF32x4(u) => v_un!(u, |a| convert::<f32, f64>(a, 0, |x| x as f64)),
         }
         pc += 1;
     }

@@ -42,6 +42,7 @@
 mod env;
 mod exec;
 mod num;
+mod simd;
 
 pub use env::{Callee, Env};
 pub use exec::{Stack, StackLimits, invoke};

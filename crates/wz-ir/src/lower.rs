@@ -819,6 +819,114 @@ impl<'m> Lowerer<'m> {
         Ok(())
     }
 
+    // --- v128 lanes -------------------------------------------------------------------------
+
+    fn extract_lane(
+        &mut self,
+        ty: ValType,
+        lane: u8,
+        ctor: fn(LaneGet) -> Op,
+    ) -> Result<(), LowerError> {
+        let src = self.pop()?.slot();
+        let dst = self.push_temp(ty);
+        self.emit_result(ctor(LaneGet {
+            dst,
+            src,
+            lane: lane as u32,
+        }));
+        Ok(())
+    }
+
+    fn replace_lane(&mut self, lane: u8, ctor: fn(LaneSet) -> Op) -> Result<(), LowerError> {
+        let value = self.pop()?.slot();
+        let len = self.stack.len();
+        if len == 0 {
+            return Err(self.err("operand stack underflow"));
+        }
+        self.materialize(len - 1);
+        self.pop()?;
+        let dst = self.push_temp(ValType::V128);
+        self.emit(ctor(LaneSet {
+            dst,
+            value,
+            lane: lane as u32,
+        }));
+        Ok(())
+    }
+
+    /// `dst = op(top, b, c)` for an instruction that updates its first operand in place: the
+    /// first operand (on top of the stack once `b` and `c` are popped) moves to its home, which
+    /// is where the result goes.
+    fn in_place(&mut self, ctor: fn(Ternary) -> Op, b: Slot, c: Slot) -> Result<(), LowerError> {
+        let len = self.stack.len();
+        if len == 0 {
+            return Err(self.err("operand stack underflow"));
+        }
+        self.materialize(len - 1);
+        let a = self.pop()?;
+        let dst = self.push_temp(a.ty);
+        self.emit(ctor(Ternary { dst, b, c }));
+        Ok(())
+    }
+
+    /// `v128.loadN_lane`: a scalar load into a scratch slot above the operands, then a lane
+    /// replacement of the vector (moved to the result's slot).
+    fn load_lane(
+        &mut self,
+        memarg: wasmparser::MemArg,
+        lane: u8,
+        load: fn(Load) -> Op,
+        replace: fn(LaneSet) -> Op,
+    ) -> Result<(), LowerError> {
+        let offset = self.memarg_offset(memarg)?;
+        let addr = self.peek(1)?.slot();
+        let scratch = self.push_temp(ValType::I64);
+        self.emit(load(Load {
+            dst: scratch,
+            addr,
+            offset,
+        }));
+        self.pop()?;
+        let vector = self.pop()?.slot();
+        self.pop()?;
+        let dst = self.push_temp(ValType::V128);
+        self.emit_copy(dst, vector, ValType::V128);
+        self.emit(replace(LaneSet {
+            dst,
+            value: scratch,
+            lane: lane as u32,
+        }));
+        Ok(())
+    }
+
+    /// `v128.storeN_lane`: a lane extraction into a scratch slot, then a scalar store.
+    fn store_lane(
+        &mut self,
+        memarg: wasmparser::MemArg,
+        lane: u8,
+        extract: fn(LaneGet) -> Op,
+        store: fn(Store) -> Op,
+    ) -> Result<(), LowerError> {
+        let offset = self.memarg_offset(memarg)?;
+        let vector = self.peek(0)?.slot();
+        let addr = self.peek(1)?.slot();
+        let scratch = self.push_temp(ValType::I64);
+        self.emit(extract(LaneGet {
+            dst: scratch,
+            src: vector,
+            lane: lane as u32,
+        }));
+        self.emit(store(Store {
+            addr,
+            value: scratch,
+            offset,
+        }));
+        for _ in 0..3 {
+            self.pop()?;
+        }
+        Ok(())
+    }
+
     // --- the operator dispatch ----------------------------------------------------------------
 
     fn op(&mut self, op: Operator<'_>) -> Result<(), LowerError> {
@@ -1171,6 +1279,294 @@ impl<'m> Lowerer<'m> {
             Operator::I64TruncSatF32U => self.unary(I64, Op::I64TruncSatF32U)?,
             Operator::I64TruncSatF64S => self.unary(I64, Op::I64TruncSatF64S)?,
             Operator::I64TruncSatF64U => self.unary(I64, Op::I64TruncSatF64U)?,
+            Operator::V128Const { value } => {
+                let v = value.i128() as u128;
+                self.push_const(V128, v as u64, (v >> 64) as u64);
+            }
+            Operator::I8x16Shuffle { lanes } => {
+                let mask = u128::from_le_bytes(lanes);
+                let c = Slot(self.const_slot(mask as u64, (mask >> 64) as u64, true));
+                let b = self.pop()?.slot();
+                self.in_place(Op::I8x16Shuffle, b, c)?;
+            }
+            Operator::V128Bitselect => {
+                let c = self.pop()?.slot();
+                let b = self.pop()?.slot();
+                self.in_place(Op::V128Bitselect, b, c)?;
+            }
+            Operator::V128Load8Lane { memarg, lane } => {
+                self.load_lane(memarg, lane, Op::I32Load8U, Op::I8x16ReplaceLane)?
+            }
+            Operator::V128Load16Lane { memarg, lane } => {
+                self.load_lane(memarg, lane, Op::I32Load16U, Op::I16x8ReplaceLane)?
+            }
+            Operator::V128Load32Lane { memarg, lane } => {
+                self.load_lane(memarg, lane, Op::I32Load, Op::I32x4ReplaceLane)?
+            }
+            Operator::V128Load64Lane { memarg, lane } => {
+                self.load_lane(memarg, lane, Op::I64Load, Op::I64x2ReplaceLane)?
+            }
+            Operator::V128Store8Lane { memarg, lane } => {
+                self.store_lane(memarg, lane, Op::I8x16ExtractLaneU, Op::I32Store8)?
+            }
+            Operator::V128Store16Lane { memarg, lane } => {
+                self.store_lane(memarg, lane, Op::I16x8ExtractLaneU, Op::I32Store16)?
+            }
+            Operator::V128Store32Lane { memarg, lane } => {
+                self.store_lane(memarg, lane, Op::I32x4ExtractLane, Op::I32Store)?
+            }
+            Operator::V128Store64Lane { memarg, lane } => {
+                self.store_lane(memarg, lane, Op::I64x2ExtractLane, Op::I64Store)?
+            }
+            Operator::V128Load { memarg } => self.load(V128, memarg, Op::V128Load)?,
+            Operator::V128Load8x8S { memarg } => self.load(V128, memarg, Op::V128Load8x8S)?,
+            Operator::V128Load8x8U { memarg } => self.load(V128, memarg, Op::V128Load8x8U)?,
+            Operator::V128Load16x4S { memarg } => self.load(V128, memarg, Op::V128Load16x4S)?,
+            Operator::V128Load16x4U { memarg } => self.load(V128, memarg, Op::V128Load16x4U)?,
+            Operator::V128Load32x2S { memarg } => self.load(V128, memarg, Op::V128Load32x2S)?,
+            Operator::V128Load32x2U { memarg } => self.load(V128, memarg, Op::V128Load32x2U)?,
+            Operator::V128Load8Splat { memarg } => self.load(V128, memarg, Op::V128Load8Splat)?,
+            Operator::V128Load16Splat { memarg } => self.load(V128, memarg, Op::V128Load16Splat)?,
+            Operator::V128Load32Splat { memarg } => self.load(V128, memarg, Op::V128Load32Splat)?,
+            Operator::V128Load64Splat { memarg } => self.load(V128, memarg, Op::V128Load64Splat)?,
+            Operator::V128Load32Zero { memarg } => self.load(V128, memarg, Op::V128Load32Zero)?,
+            Operator::V128Load64Zero { memarg } => self.load(V128, memarg, Op::V128Load64Zero)?,
+            Operator::V128Store { memarg } => self.store(memarg, Op::V128Store)?,
+            Operator::I8x16ExtractLaneS { lane } => {
+                self.extract_lane(I32, lane, Op::I8x16ExtractLaneS)?
+            }
+            Operator::I8x16ExtractLaneU { lane } => {
+                self.extract_lane(I32, lane, Op::I8x16ExtractLaneU)?
+            }
+            Operator::I8x16ReplaceLane { lane } => self.replace_lane(lane, Op::I8x16ReplaceLane)?,
+            Operator::I16x8ExtractLaneS { lane } => {
+                self.extract_lane(I32, lane, Op::I16x8ExtractLaneS)?
+            }
+            Operator::I16x8ExtractLaneU { lane } => {
+                self.extract_lane(I32, lane, Op::I16x8ExtractLaneU)?
+            }
+            Operator::I16x8ReplaceLane { lane } => self.replace_lane(lane, Op::I16x8ReplaceLane)?,
+            Operator::I32x4ExtractLane { lane } => {
+                self.extract_lane(I32, lane, Op::I32x4ExtractLane)?
+            }
+            Operator::I32x4ReplaceLane { lane } => self.replace_lane(lane, Op::I32x4ReplaceLane)?,
+            Operator::I64x2ExtractLane { lane } => {
+                self.extract_lane(I64, lane, Op::I64x2ExtractLane)?
+            }
+            Operator::I64x2ReplaceLane { lane } => self.replace_lane(lane, Op::I64x2ReplaceLane)?,
+            Operator::F32x4ExtractLane { lane } => {
+                self.extract_lane(F32, lane, Op::F32x4ExtractLane)?
+            }
+            Operator::F32x4ReplaceLane { lane } => self.replace_lane(lane, Op::F32x4ReplaceLane)?,
+            Operator::F64x2ExtractLane { lane } => {
+                self.extract_lane(F64, lane, Op::F64x2ExtractLane)?
+            }
+            Operator::F64x2ReplaceLane { lane } => self.replace_lane(lane, Op::F64x2ReplaceLane)?,
+            Operator::I8x16Swizzle => self.binary(V128, Op::I8x16Swizzle)?,
+            Operator::I8x16Splat => self.unary(V128, Op::I8x16Splat)?,
+            Operator::I16x8Splat => self.unary(V128, Op::I16x8Splat)?,
+            Operator::I32x4Splat => self.unary(V128, Op::I32x4Splat)?,
+            Operator::I64x2Splat => self.unary(V128, Op::I64x2Splat)?,
+            Operator::F32x4Splat => self.unary(V128, Op::F32x4Splat)?,
+            Operator::F64x2Splat => self.unary(V128, Op::F64x2Splat)?,
+            Operator::I8x16Eq => self.binary(V128, Op::I8x16Eq)?,
+            Operator::I8x16Ne => self.binary(V128, Op::I8x16Ne)?,
+            Operator::I8x16LtS => self.binary(V128, Op::I8x16LtS)?,
+            Operator::I8x16LtU => self.binary(V128, Op::I8x16LtU)?,
+            Operator::I8x16GtS => self.binary(V128, Op::I8x16GtS)?,
+            Operator::I8x16GtU => self.binary(V128, Op::I8x16GtU)?,
+            Operator::I8x16LeS => self.binary(V128, Op::I8x16LeS)?,
+            Operator::I8x16LeU => self.binary(V128, Op::I8x16LeU)?,
+            Operator::I8x16GeS => self.binary(V128, Op::I8x16GeS)?,
+            Operator::I8x16GeU => self.binary(V128, Op::I8x16GeU)?,
+            Operator::I16x8Eq => self.binary(V128, Op::I16x8Eq)?,
+            Operator::I16x8Ne => self.binary(V128, Op::I16x8Ne)?,
+            Operator::I16x8LtS => self.binary(V128, Op::I16x8LtS)?,
+            Operator::I16x8LtU => self.binary(V128, Op::I16x8LtU)?,
+            Operator::I16x8GtS => self.binary(V128, Op::I16x8GtS)?,
+            Operator::I16x8GtU => self.binary(V128, Op::I16x8GtU)?,
+            Operator::I16x8LeS => self.binary(V128, Op::I16x8LeS)?,
+            Operator::I16x8LeU => self.binary(V128, Op::I16x8LeU)?,
+            Operator::I16x8GeS => self.binary(V128, Op::I16x8GeS)?,
+            Operator::I16x8GeU => self.binary(V128, Op::I16x8GeU)?,
+            Operator::I32x4Eq => self.binary(V128, Op::I32x4Eq)?,
+            Operator::I32x4Ne => self.binary(V128, Op::I32x4Ne)?,
+            Operator::I32x4LtS => self.binary(V128, Op::I32x4LtS)?,
+            Operator::I32x4LtU => self.binary(V128, Op::I32x4LtU)?,
+            Operator::I32x4GtS => self.binary(V128, Op::I32x4GtS)?,
+            Operator::I32x4GtU => self.binary(V128, Op::I32x4GtU)?,
+            Operator::I32x4LeS => self.binary(V128, Op::I32x4LeS)?,
+            Operator::I32x4LeU => self.binary(V128, Op::I32x4LeU)?,
+            Operator::I32x4GeS => self.binary(V128, Op::I32x4GeS)?,
+            Operator::I32x4GeU => self.binary(V128, Op::I32x4GeU)?,
+            Operator::I64x2Eq => self.binary(V128, Op::I64x2Eq)?,
+            Operator::I64x2Ne => self.binary(V128, Op::I64x2Ne)?,
+            Operator::I64x2LtS => self.binary(V128, Op::I64x2LtS)?,
+            Operator::I64x2GtS => self.binary(V128, Op::I64x2GtS)?,
+            Operator::I64x2LeS => self.binary(V128, Op::I64x2LeS)?,
+            Operator::I64x2GeS => self.binary(V128, Op::I64x2GeS)?,
+            Operator::F32x4Eq => self.binary(V128, Op::F32x4Eq)?,
+            Operator::F32x4Ne => self.binary(V128, Op::F32x4Ne)?,
+            Operator::F32x4Lt => self.binary(V128, Op::F32x4Lt)?,
+            Operator::F32x4Gt => self.binary(V128, Op::F32x4Gt)?,
+            Operator::F32x4Le => self.binary(V128, Op::F32x4Le)?,
+            Operator::F32x4Ge => self.binary(V128, Op::F32x4Ge)?,
+            Operator::F64x2Eq => self.binary(V128, Op::F64x2Eq)?,
+            Operator::F64x2Ne => self.binary(V128, Op::F64x2Ne)?,
+            Operator::F64x2Lt => self.binary(V128, Op::F64x2Lt)?,
+            Operator::F64x2Gt => self.binary(V128, Op::F64x2Gt)?,
+            Operator::F64x2Le => self.binary(V128, Op::F64x2Le)?,
+            Operator::F64x2Ge => self.binary(V128, Op::F64x2Ge)?,
+            Operator::V128Not => self.unary(V128, Op::V128Not)?,
+            Operator::V128And => self.binary(V128, Op::V128And)?,
+            Operator::V128AndNot => self.binary(V128, Op::V128AndNot)?,
+            Operator::V128Or => self.binary(V128, Op::V128Or)?,
+            Operator::V128Xor => self.binary(V128, Op::V128Xor)?,
+            Operator::V128AnyTrue => self.unary(I32, Op::V128AnyTrue)?,
+            Operator::I8x16Abs => self.unary(V128, Op::I8x16Abs)?,
+            Operator::I8x16Neg => self.unary(V128, Op::I8x16Neg)?,
+            Operator::I8x16Popcnt => self.unary(V128, Op::I8x16Popcnt)?,
+            Operator::I8x16AllTrue => self.unary(I32, Op::I8x16AllTrue)?,
+            Operator::I8x16Bitmask => self.unary(I32, Op::I8x16Bitmask)?,
+            Operator::I8x16NarrowI16x8S => self.binary(V128, Op::I8x16NarrowI16x8S)?,
+            Operator::I8x16NarrowI16x8U => self.binary(V128, Op::I8x16NarrowI16x8U)?,
+            Operator::I8x16Shl => self.binary(V128, Op::I8x16Shl)?,
+            Operator::I8x16ShrS => self.binary(V128, Op::I8x16ShrS)?,
+            Operator::I8x16ShrU => self.binary(V128, Op::I8x16ShrU)?,
+            Operator::I8x16Add => self.binary(V128, Op::I8x16Add)?,
+            Operator::I8x16AddSatS => self.binary(V128, Op::I8x16AddSatS)?,
+            Operator::I8x16AddSatU => self.binary(V128, Op::I8x16AddSatU)?,
+            Operator::I8x16Sub => self.binary(V128, Op::I8x16Sub)?,
+            Operator::I8x16SubSatS => self.binary(V128, Op::I8x16SubSatS)?,
+            Operator::I8x16SubSatU => self.binary(V128, Op::I8x16SubSatU)?,
+            Operator::I8x16MinS => self.binary(V128, Op::I8x16MinS)?,
+            Operator::I8x16MinU => self.binary(V128, Op::I8x16MinU)?,
+            Operator::I8x16MaxS => self.binary(V128, Op::I8x16MaxS)?,
+            Operator::I8x16MaxU => self.binary(V128, Op::I8x16MaxU)?,
+            Operator::I8x16AvgrU => self.binary(V128, Op::I8x16AvgrU)?,
+            Operator::I16x8ExtAddPairwiseI8x16S => {
+                self.unary(V128, Op::I16x8ExtAddPairwiseI8x16S)?
+            }
+            Operator::I16x8ExtAddPairwiseI8x16U => {
+                self.unary(V128, Op::I16x8ExtAddPairwiseI8x16U)?
+            }
+            Operator::I16x8Abs => self.unary(V128, Op::I16x8Abs)?,
+            Operator::I16x8Neg => self.unary(V128, Op::I16x8Neg)?,
+            Operator::I16x8Q15MulrSatS => self.binary(V128, Op::I16x8Q15MulrSatS)?,
+            Operator::I16x8AllTrue => self.unary(I32, Op::I16x8AllTrue)?,
+            Operator::I16x8Bitmask => self.unary(I32, Op::I16x8Bitmask)?,
+            Operator::I16x8NarrowI32x4S => self.binary(V128, Op::I16x8NarrowI32x4S)?,
+            Operator::I16x8NarrowI32x4U => self.binary(V128, Op::I16x8NarrowI32x4U)?,
+            Operator::I16x8ExtendLowI8x16S => self.unary(V128, Op::I16x8ExtendLowI8x16S)?,
+            Operator::I16x8ExtendHighI8x16S => self.unary(V128, Op::I16x8ExtendHighI8x16S)?,
+            Operator::I16x8ExtendLowI8x16U => self.unary(V128, Op::I16x8ExtendLowI8x16U)?,
+            Operator::I16x8ExtendHighI8x16U => self.unary(V128, Op::I16x8ExtendHighI8x16U)?,
+            Operator::I16x8Shl => self.binary(V128, Op::I16x8Shl)?,
+            Operator::I16x8ShrS => self.binary(V128, Op::I16x8ShrS)?,
+            Operator::I16x8ShrU => self.binary(V128, Op::I16x8ShrU)?,
+            Operator::I16x8Add => self.binary(V128, Op::I16x8Add)?,
+            Operator::I16x8AddSatS => self.binary(V128, Op::I16x8AddSatS)?,
+            Operator::I16x8AddSatU => self.binary(V128, Op::I16x8AddSatU)?,
+            Operator::I16x8Sub => self.binary(V128, Op::I16x8Sub)?,
+            Operator::I16x8SubSatS => self.binary(V128, Op::I16x8SubSatS)?,
+            Operator::I16x8SubSatU => self.binary(V128, Op::I16x8SubSatU)?,
+            Operator::I16x8Mul => self.binary(V128, Op::I16x8Mul)?,
+            Operator::I16x8MinS => self.binary(V128, Op::I16x8MinS)?,
+            Operator::I16x8MinU => self.binary(V128, Op::I16x8MinU)?,
+            Operator::I16x8MaxS => self.binary(V128, Op::I16x8MaxS)?,
+            Operator::I16x8MaxU => self.binary(V128, Op::I16x8MaxU)?,
+            Operator::I16x8AvgrU => self.binary(V128, Op::I16x8AvgrU)?,
+            Operator::I16x8ExtMulLowI8x16S => self.binary(V128, Op::I16x8ExtMulLowI8x16S)?,
+            Operator::I16x8ExtMulHighI8x16S => self.binary(V128, Op::I16x8ExtMulHighI8x16S)?,
+            Operator::I16x8ExtMulLowI8x16U => self.binary(V128, Op::I16x8ExtMulLowI8x16U)?,
+            Operator::I16x8ExtMulHighI8x16U => self.binary(V128, Op::I16x8ExtMulHighI8x16U)?,
+            Operator::I32x4ExtAddPairwiseI16x8S => {
+                self.unary(V128, Op::I32x4ExtAddPairwiseI16x8S)?
+            }
+            Operator::I32x4ExtAddPairwiseI16x8U => {
+                self.unary(V128, Op::I32x4ExtAddPairwiseI16x8U)?
+            }
+            Operator::I32x4Abs => self.unary(V128, Op::I32x4Abs)?,
+            Operator::I32x4Neg => self.unary(V128, Op::I32x4Neg)?,
+            Operator::I32x4AllTrue => self.unary(I32, Op::I32x4AllTrue)?,
+            Operator::I32x4Bitmask => self.unary(I32, Op::I32x4Bitmask)?,
+            Operator::I32x4ExtendLowI16x8S => self.unary(V128, Op::I32x4ExtendLowI16x8S)?,
+            Operator::I32x4ExtendHighI16x8S => self.unary(V128, Op::I32x4ExtendHighI16x8S)?,
+            Operator::I32x4ExtendLowI16x8U => self.unary(V128, Op::I32x4ExtendLowI16x8U)?,
+            Operator::I32x4ExtendHighI16x8U => self.unary(V128, Op::I32x4ExtendHighI16x8U)?,
+            Operator::I32x4Shl => self.binary(V128, Op::I32x4Shl)?,
+            Operator::I32x4ShrS => self.binary(V128, Op::I32x4ShrS)?,
+            Operator::I32x4ShrU => self.binary(V128, Op::I32x4ShrU)?,
+            Operator::I32x4Add => self.binary(V128, Op::I32x4Add)?,
+            Operator::I32x4Sub => self.binary(V128, Op::I32x4Sub)?,
+            Operator::I32x4Mul => self.binary(V128, Op::I32x4Mul)?,
+            Operator::I32x4MinS => self.binary(V128, Op::I32x4MinS)?,
+            Operator::I32x4MinU => self.binary(V128, Op::I32x4MinU)?,
+            Operator::I32x4MaxS => self.binary(V128, Op::I32x4MaxS)?,
+            Operator::I32x4MaxU => self.binary(V128, Op::I32x4MaxU)?,
+            Operator::I32x4DotI16x8S => self.binary(V128, Op::I32x4DotI16x8S)?,
+            Operator::I32x4ExtMulLowI16x8S => self.binary(V128, Op::I32x4ExtMulLowI16x8S)?,
+            Operator::I32x4ExtMulHighI16x8S => self.binary(V128, Op::I32x4ExtMulHighI16x8S)?,
+            Operator::I32x4ExtMulLowI16x8U => self.binary(V128, Op::I32x4ExtMulLowI16x8U)?,
+            Operator::I32x4ExtMulHighI16x8U => self.binary(V128, Op::I32x4ExtMulHighI16x8U)?,
+            Operator::I64x2Abs => self.unary(V128, Op::I64x2Abs)?,
+            Operator::I64x2Neg => self.unary(V128, Op::I64x2Neg)?,
+            Operator::I64x2AllTrue => self.unary(I32, Op::I64x2AllTrue)?,
+            Operator::I64x2Bitmask => self.unary(I32, Op::I64x2Bitmask)?,
+            Operator::I64x2ExtendLowI32x4S => self.unary(V128, Op::I64x2ExtendLowI32x4S)?,
+            Operator::I64x2ExtendHighI32x4S => self.unary(V128, Op::I64x2ExtendHighI32x4S)?,
+            Operator::I64x2ExtendLowI32x4U => self.unary(V128, Op::I64x2ExtendLowI32x4U)?,
+            Operator::I64x2ExtendHighI32x4U => self.unary(V128, Op::I64x2ExtendHighI32x4U)?,
+            Operator::I64x2Shl => self.binary(V128, Op::I64x2Shl)?,
+            Operator::I64x2ShrS => self.binary(V128, Op::I64x2ShrS)?,
+            Operator::I64x2ShrU => self.binary(V128, Op::I64x2ShrU)?,
+            Operator::I64x2Add => self.binary(V128, Op::I64x2Add)?,
+            Operator::I64x2Sub => self.binary(V128, Op::I64x2Sub)?,
+            Operator::I64x2Mul => self.binary(V128, Op::I64x2Mul)?,
+            Operator::I64x2ExtMulLowI32x4S => self.binary(V128, Op::I64x2ExtMulLowI32x4S)?,
+            Operator::I64x2ExtMulHighI32x4S => self.binary(V128, Op::I64x2ExtMulHighI32x4S)?,
+            Operator::I64x2ExtMulLowI32x4U => self.binary(V128, Op::I64x2ExtMulLowI32x4U)?,
+            Operator::I64x2ExtMulHighI32x4U => self.binary(V128, Op::I64x2ExtMulHighI32x4U)?,
+            Operator::F32x4Ceil => self.unary(V128, Op::F32x4Ceil)?,
+            Operator::F32x4Floor => self.unary(V128, Op::F32x4Floor)?,
+            Operator::F32x4Trunc => self.unary(V128, Op::F32x4Trunc)?,
+            Operator::F32x4Nearest => self.unary(V128, Op::F32x4Nearest)?,
+            Operator::F32x4Abs => self.unary(V128, Op::F32x4Abs)?,
+            Operator::F32x4Neg => self.unary(V128, Op::F32x4Neg)?,
+            Operator::F32x4Sqrt => self.unary(V128, Op::F32x4Sqrt)?,
+            Operator::F32x4Add => self.binary(V128, Op::F32x4Add)?,
+            Operator::F32x4Sub => self.binary(V128, Op::F32x4Sub)?,
+            Operator::F32x4Mul => self.binary(V128, Op::F32x4Mul)?,
+            Operator::F32x4Div => self.binary(V128, Op::F32x4Div)?,
+            Operator::F32x4Min => self.binary(V128, Op::F32x4Min)?,
+            Operator::F32x4Max => self.binary(V128, Op::F32x4Max)?,
+            Operator::F32x4PMin => self.binary(V128, Op::F32x4PMin)?,
+            Operator::F32x4PMax => self.binary(V128, Op::F32x4PMax)?,
+            Operator::F64x2Ceil => self.unary(V128, Op::F64x2Ceil)?,
+            Operator::F64x2Floor => self.unary(V128, Op::F64x2Floor)?,
+            Operator::F64x2Trunc => self.unary(V128, Op::F64x2Trunc)?,
+            Operator::F64x2Nearest => self.unary(V128, Op::F64x2Nearest)?,
+            Operator::F64x2Abs => self.unary(V128, Op::F64x2Abs)?,
+            Operator::F64x2Neg => self.unary(V128, Op::F64x2Neg)?,
+            Operator::F64x2Sqrt => self.unary(V128, Op::F64x2Sqrt)?,
+            Operator::F64x2Add => self.binary(V128, Op::F64x2Add)?,
+            Operator::F64x2Sub => self.binary(V128, Op::F64x2Sub)?,
+            Operator::F64x2Mul => self.binary(V128, Op::F64x2Mul)?,
+            Operator::F64x2Div => self.binary(V128, Op::F64x2Div)?,
+            Operator::F64x2Min => self.binary(V128, Op::F64x2Min)?,
+            Operator::F64x2Max => self.binary(V128, Op::F64x2Max)?,
+            Operator::F64x2PMin => self.binary(V128, Op::F64x2PMin)?,
+            Operator::F64x2PMax => self.binary(V128, Op::F64x2PMax)?,
+            Operator::I32x4TruncSatF32x4S => self.unary(V128, Op::I32x4TruncSatF32x4S)?,
+            Operator::I32x4TruncSatF32x4U => self.unary(V128, Op::I32x4TruncSatF32x4U)?,
+            Operator::F32x4ConvertI32x4S => self.unary(V128, Op::F32x4ConvertI32x4S)?,
+            Operator::F32x4ConvertI32x4U => self.unary(V128, Op::F32x4ConvertI32x4U)?,
+            Operator::I32x4TruncSatF64x2SZero => self.unary(V128, Op::I32x4TruncSatF64x2SZero)?,
+            Operator::I32x4TruncSatF64x2UZero => self.unary(V128, Op::I32x4TruncSatF64x2UZero)?,
+            Operator::F64x2ConvertLowI32x4S => self.unary(V128, Op::F64x2ConvertLowI32x4S)?,
+            Operator::F64x2ConvertLowI32x4U => self.unary(V128, Op::F64x2ConvertLowI32x4U)?,
+            Operator::F32x4DemoteF64x2Zero => self.unary(V128, Op::F32x4DemoteF64x2Zero)?,
+            Operator::F64x2PromoteLowF32x4 => self.unary(V128, Op::F64x2PromoteLowF32x4)?,
             other => {
                 let name = format!("{other:?}");
                 let name = name.split([' ', '{', '(']).next().unwrap_or("?");
