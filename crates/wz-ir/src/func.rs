@@ -24,6 +24,10 @@ pub struct Function {
     pub ops: Box<[Op]>,
     /// For each instruction, the byte offset in the module of the wasm instruction it came from.
     pub offsets: Box<[u32]>,
+    /// The alignment hint (log2 of bytes) of every memory access, as `(pc, align)` sorted by
+    /// instruction index. Hints carry no semantics (a misaligned access is still correct), so
+    /// engines may ignore them; they are kept for code generators that can use them.
+    pub alignments: Box<[(u32, u8)]>,
     /// Slots taken by the parameters.
     pub num_param_slots: u32,
     /// Slots taken by the parameters and the declared locals.
@@ -41,6 +45,15 @@ impl Function {
     /// The constant slots' values (the tail of [`Function::init`]).
     pub fn constants(&self) -> &[u64] {
         &self.init[(self.num_local_slots - self.num_param_slots) as usize..]
+    }
+
+    /// The alignment hint (log2 of bytes) of the memory access at `pc`, if it is one.
+    pub fn alignment(&self, pc: usize) -> Option<u8> {
+        let i = self
+            .alignments
+            .binary_search_by_key(&(pc as u32), |&(p, _)| p)
+            .ok()?;
+        Some(self.alignments[i].1)
     }
 
     /// The first constant slot.
@@ -72,6 +85,9 @@ impl fmt::Display for Function {
         for (pc, op) in self.ops.iter().enumerate() {
             write!(f, "  {pc:4}: ")?;
             op.print(pc, f)?;
+            if let Some(align) = self.alignment(pc) {
+                write!(f, " align={}", 1u32 << align.min(31))?;
+            }
             writeln!(f)?;
         }
         Ok(())

@@ -182,6 +182,7 @@ struct Lowerer<'m> {
     dead_depth: u32,
     /// The last instruction, if it writes the value on top of the stack through `result_mut`.
     last_result: Option<usize>,
+    alignments: Vec<(u32, u8)>,
 }
 
 impl<'m> Lowerer<'m> {
@@ -229,6 +230,7 @@ impl<'m> Lowerer<'m> {
             reachable: true,
             dead_depth: 0,
             last_result: None,
+            alignments: Vec::new(),
         };
         lowerer.controls.push(Control {
             kind: Kind::Block,
@@ -376,6 +378,7 @@ impl<'m> Lowerer<'m> {
         let addr = self.pop()?.slot();
         let dst = self.push_temp(ty);
         self.emit_result(ctor(Load { dst, addr, offset }));
+        self.note_align(self.ops.len() - 1, memarg);
         Ok(())
     }
 
@@ -387,12 +390,18 @@ impl<'m> Lowerer<'m> {
         let offset = self.memarg_offset(memarg)?;
         let value = self.pop()?.slot();
         let addr = self.pop()?.slot();
-        self.emit(ctor(Store {
+        let pc = self.emit(ctor(Store {
             addr,
             value,
             offset,
         }));
+        self.note_align(pc, memarg);
         Ok(())
+    }
+
+    /// Records the alignment hint of the memory access at `pc` for [`Function::alignments`].
+    fn note_align(&mut self, pc: usize, memarg: wasmparser::MemArg) {
+        self.alignments.push((pc as u32, memarg.align));
     }
 
     fn memarg_offset(&self, memarg: wasmparser::MemArg) -> Result<u32, LowerError> {
@@ -881,11 +890,12 @@ impl<'m> Lowerer<'m> {
         let offset = self.memarg_offset(memarg)?;
         let addr = self.peek(1)?.slot();
         let scratch = self.push_temp(ValType::I64);
-        self.emit(load(Load {
+        let pc = self.emit(load(Load {
             dst: scratch,
             addr,
             offset,
         }));
+        self.note_align(pc, memarg);
         self.pop()?;
         let vector = self.pop()?.slot();
         self.pop()?;
@@ -916,11 +926,12 @@ impl<'m> Lowerer<'m> {
             src: vector,
             lane: lane as u32,
         }));
-        self.emit(store(Store {
+        let pc = self.emit(store(Store {
             addr,
             value: scratch,
             offset,
         }));
+        self.note_align(pc, memarg);
         for _ in 0..3 {
             self.pop()?;
         }
@@ -1631,6 +1642,7 @@ impl<'m> Lowerer<'m> {
             ty: self.ty,
             ops: self.ops.into_boxed_slice(),
             offsets: self.offsets.into_boxed_slice(),
+            alignments: self.alignments.into_boxed_slice(),
             num_param_slots: self.num_param_slots,
             num_local_slots: self.num_local_slots,
             num_result_slots,
