@@ -22,6 +22,17 @@ struct Cli {
 enum Engine {
     /// The interpreter.
     Interp,
+    /// The Cranelift JIT (Linux on x86_64 and aarch64).
+    Jit,
+}
+
+impl Engine {
+    fn store_engine(self) -> anyhow::Result<wz_store::Engine> {
+        Ok(match self {
+            Engine::Interp => wz_store::Engine::Interpreter,
+            Engine::Jit => wz_store::Engine::compiler()?,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -52,7 +63,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run { file, invoke, args } => run(&file, &invoke, &args),
-        Command::Wast { engine: _, files } => wast(&files),
+        Command::Wast { engine, files } => wast(engine, &files),
     };
     match outcome {
         Ok(code) => code,
@@ -124,13 +135,14 @@ fn format_val(v: &Val) -> String {
     }
 }
 
-fn wast(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+fn wast(engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let engine = engine.store_engine()?;
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
         let name = file.display().to_string();
-        let report = wz_cli::wast::run(&name, &text, Features::default());
+        let report = wz_cli::wast::run_on(&name, &text, Features::default(), &engine);
         for failure in &report.failures {
             println!("  FAIL {failure}");
         }

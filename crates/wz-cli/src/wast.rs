@@ -6,8 +6,8 @@ use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCor
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 use wz_store::{
-    CompiledModule, Error, ErrorKind, Extern, Features, FuncType, GlobalType, HostFunc, InstanceId,
-    Limits, MemoryType, RefType, Store, TableType, TrapCode, Val, ValType,
+    CompiledModule, Engine, Error, ErrorKind, Extern, Features, FuncType, GlobalType, HostFunc,
+    InstanceId, Limits, MemoryType, RefType, Store, TableType, TrapCode, Val, ValType,
 };
 
 /// What running one script gave.
@@ -26,8 +26,13 @@ impl Report {
     }
 }
 
-/// Runs the script `text` (named `name` in messages) on a fresh store.
+/// Runs the script `text` (named `name` in messages) on a fresh interpreter store.
 pub fn run(name: &str, text: &str, features: Features) -> Report {
+    run_on(name, text, features, &Engine::Interpreter)
+}
+
+/// Runs the script `text` (named `name` in messages) on a fresh store of `engine`.
+pub fn run_on(name: &str, text: &str, features: Features, engine: &Engine) -> Report {
     let mut report = Report::default();
     let mut lexer = wast::lexer::Lexer::new(text);
     lexer.allow_confusing_unicode(true);
@@ -45,7 +50,15 @@ pub fn run(name: &str, text: &str, features: Features) -> Report {
             return report;
         }
     };
-    let mut runner = Runner::new(features);
+    let mut runner = match Runner::new(features, engine) {
+        Ok(r) => r,
+        Err(e) => {
+            report
+                .failures
+                .push(format!("{name}: cannot set up the spectest module: {e}"));
+            return report;
+        }
+    };
     for directive in script.directives {
         let (line, _) = directive.span().linecol_in(text);
         match runner.directive(directive) {
@@ -59,6 +72,7 @@ pub fn run(name: &str, text: &str, features: Features) -> Report {
 struct Runner {
     store: Store,
     features: Features,
+    engine: Engine,
     registered: HashMap<String, InstanceId>,
     named: HashMap<String, InstanceId>,
     definitions: HashMap<String, CompiledModule>,
@@ -69,21 +83,20 @@ struct Runner {
 type Outcome = Result<(), String>;
 
 impl Runner {
-    fn new(features: Features) -> Self {
+    fn new(features: Features, engine: &Engine) -> Result<Self, Error> {
         let mut runner = Runner {
-            store: Store::new(),
+            store: Store::with_engine(engine.clone()),
             features,
+            engine: engine.clone(),
             registered: HashMap::new(),
             named: HashMap::new(),
             definitions: HashMap::new(),
             last_definition: None,
             last: None,
         };
-        let spectest = runner
-            .spectest()
-            .expect("the spectest module is well-formed");
+        let spectest = runner.spectest()?;
         runner.registered.insert("spectest".into(), spectest);
-        runner
+        Ok(runner)
     }
 
     fn spectest(&mut self) -> Result<InstanceId, Error> {
@@ -100,7 +113,7 @@ impl Runner {
         ];
         for (name, params) in prints {
             let ty = FuncType::new(params.iter().copied(), []);
-            let f = s.alloc_host_func(HostFunc::new(ty, |_, _| Ok(())));
+            let f = s.alloc_host_func(HostFunc::new(ty, |_, _| Ok(())))?;
             exports.push((name.to_string(), Extern::Func(f)));
         }
         let globals = [
@@ -142,7 +155,7 @@ impl Runner {
     }
 
     fn compile(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
-        CompiledModule::new(bytes, self.features)
+        CompiledModule::with_engine(bytes, self.features, &self.engine)
     }
 
     /// Encodes and compiles a script module, returning its `$name` too.

@@ -17,6 +17,8 @@ pub enum ErrorKind {
     Invalid(wz_binary::DecodeError),
     /// A valid function body could not be lowered (an unsupported instruction or limit).
     Unsupported(wz_ir::LowerError),
+    /// The compiler could not compile a valid module.
+    Compile(wz_cranelift::CompileError),
     /// An import could not be satisfied.
     Link(String),
     /// Execution trapped.
@@ -74,6 +76,7 @@ impl fmt::Display for Error {
         match &*self.kind {
             ErrorKind::Invalid(e) => write!(f, "invalid module: {e}"),
             ErrorKind::Unsupported(e) => write!(f, "unsupported module: {e}"),
+            ErrorKind::Compile(e) => write!(f, "compilation failed: {e}"),
             ErrorKind::Link(m) => write!(f, "link error: {m}"),
             ErrorKind::Trap(code) => write!(f, "wasm trap: {code}"),
             ErrorKind::Host(e) => write!(f, "host function failed: {e}"),
@@ -100,6 +103,12 @@ impl From<TrapCode> for Error {
 impl From<wz_binary::DecodeError> for Error {
     fn from(e: wz_binary::DecodeError) -> Self {
         Error::new(ErrorKind::Invalid(e))
+    }
+}
+
+impl From<wz_cranelift::CompileError> for Error {
+    fn from(e: wz_cranelift::CompileError) -> Self {
+        Error::new(ErrorKind::Compile(e))
     }
 }
 

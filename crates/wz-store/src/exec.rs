@@ -39,6 +39,9 @@ impl<'s> Exec<'s> {
                 instance: *instance,
                 func: code.clone(),
             },
+            // An interpreter store holds no compiled functions; were one reached, calling it
+            // through the host path reports a trap instead of running it.
+            FuncKind::Jit => Callee::Host { func, slots: 0 },
             FuncKind::Host(_) => Callee::Host {
                 func,
                 slots: f.host_slots,
@@ -58,7 +61,9 @@ impl Env for Exec<'_> {
         if self.memory == NONE {
             return &mut [];
         }
-        &mut self.store.memories[self.memory as usize].data
+        self.store.memories[self.memory as usize]
+            .data
+            .as_mut_slice()
     }
 
     fn memory_size(&mut self) -> u32 {
@@ -96,7 +101,9 @@ impl Env for Exec<'_> {
                 Err(TrapCode::MemoryOutOfBounds)
             };
         }
-        let mem = &mut self.store.memories[self.memory as usize].data;
+        let mem = self.store.memories[self.memory as usize]
+            .data
+            .as_mut_slice();
         if !range_ok(dst, len, mem.len()) {
             return Err(TrapCode::MemoryOutOfBounds);
         }
@@ -110,12 +117,12 @@ impl Env for Exec<'_> {
 
     fn global_get(&mut self, index: u32) -> u128 {
         let g = self.store.instances[self.instance as usize].globals[index as usize];
-        self.store.globals[g as usize].value
+        self.store.globals[g as usize].get()
     }
 
     fn global_set(&mut self, index: u32, value: u128) {
         let g = self.store.instances[self.instance as usize].globals[index as usize];
-        self.store.globals[g as usize].value = value;
+        self.store.globals[g as usize].set(value);
     }
 
     fn table_get(&mut self, table: u32, index: u32) -> Result<u64, TrapCode> {
@@ -251,7 +258,9 @@ impl Env for Exec<'_> {
     fn call_host(&mut self, func: u32, slots: &mut [u64]) -> Result<(), Error> {
         let f = match &self.store.funcs[func as usize].kind {
             FuncKind::Host(h) => h.f.clone(),
-            FuncKind::Wasm { .. } => return Err(TrapCode::Unreachable.into()),
+            FuncKind::Wasm { .. } | FuncKind::Jit => {
+                return Err(TrapCode::Unreachable.into());
+            }
         };
         let mut caller = Caller {
             store: self.store,

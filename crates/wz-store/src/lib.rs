@@ -21,17 +21,19 @@
 //! let sq = store.export_func(instance, "sq").unwrap();
 //! assert_eq!(store.call(sq, &[Val::I32(12)]).unwrap(), vec![Val::I32(144)]);
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod error;
 mod exec;
+#[allow(unsafe_code)]
+mod jit;
 mod module;
 mod objects;
 mod store;
 mod values;
 
 pub use error::{Error, ErrorKind};
-pub use module::CompiledModule;
+pub use module::{CompiledModule, Engine};
 pub use objects::{Caller, HostFunc};
 pub use store::Store;
 pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};

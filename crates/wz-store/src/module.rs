@@ -1,11 +1,52 @@
 use std::sync::Arc;
 
 use wz_binary::{Features, Module};
+use wz_cranelift::{JitEngine, JitModule};
 use wz_ir::Function;
 
 use crate::Error;
 
-/// A module decoded, validated and lowered for execution. Cheap to clone.
+/// Which engine runs a store's code.
+#[derive(Debug, Clone, Default)]
+pub enum Engine {
+    /// The interpreter (wz-interp): runs everywhere, compiles fast.
+    #[default]
+    Interpreter,
+    /// The Cranelift JIT (wz-cranelift): native code.
+    Compiler(Arc<JitEngine>),
+}
+
+impl Engine {
+    /// The JIT with default options, or an error where it cannot run.
+    pub fn compiler() -> Result<Engine, Error> {
+        Ok(Engine::Compiler(Arc::new(JitEngine::new(
+            Default::default(),
+        )?)))
+    }
+
+    /// The JIT where this host supports it, else the interpreter.
+    pub fn default_for_host() -> Engine {
+        Engine::compiler().unwrap_or(Engine::Interpreter)
+    }
+
+    /// A short name: `interp` or `jit`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Interpreter => "interp",
+            Engine::Compiler(_) => "jit",
+        }
+    }
+
+    pub(crate) fn same(&self, other: &Engine) -> bool {
+        match (self, other) {
+            (Engine::Interpreter, Engine::Interpreter) => true,
+            (Engine::Compiler(a), Engine::Compiler(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// A module decoded, validated and prepared for one engine. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct CompiledModule {
     inner: Arc<Inner>,
@@ -14,19 +55,40 @@ pub struct CompiledModule {
 #[derive(Debug)]
 struct Inner {
     module: Module,
-    funcs: Vec<Arc<Function>>,
+    engine: Engine,
+    code: Code,
+}
+
+#[derive(Debug)]
+enum Code {
+    Interp(Vec<Arc<Function>>),
+    Jit(JitModule),
 }
 
 impl CompiledModule {
-    /// Decodes, validates and lowers `bytes`.
+    /// Decodes, validates and lowers `bytes` for the interpreter.
     pub fn new(bytes: &[u8], features: Features) -> Result<Self, Error> {
+        Self::with_engine(bytes, features, &Engine::Interpreter)
+    }
+
+    /// Decodes, validates and compiles `bytes` for `engine`.
+    pub fn with_engine(bytes: &[u8], features: Features, engine: &Engine) -> Result<Self, Error> {
         let module = Module::decode(bytes, features)?;
-        let funcs = wz_ir::lower_module(&module)?
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let code = match engine {
+            Engine::Interpreter => Code::Interp(
+                wz_ir::lower_module(&module)?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect(),
+            ),
+            Engine::Compiler(jit) => Code::Jit(jit.compile(&module)?),
+        };
         Ok(CompiledModule {
-            inner: Arc::new(Inner { module, funcs }),
+            inner: Arc::new(Inner {
+                module,
+                engine: engine.clone(),
+                code,
+            }),
         })
     }
 
@@ -35,8 +97,23 @@ impl CompiledModule {
         &self.inner.module
     }
 
-    /// The lowered bodies of the defined functions.
+    /// The engine the module was prepared for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The lowered bodies of the defined functions (empty when compiled for the JIT).
     pub fn functions(&self) -> &[Arc<Function>] {
-        &self.inner.funcs
+        match &self.inner.code {
+            Code::Interp(f) => f,
+            Code::Jit(_) => &[],
+        }
+    }
+
+    pub(crate) fn jit(&self) -> Option<&JitModule> {
+        match &self.inner.code {
+            Code::Jit(j) => Some(j),
+            Code::Interp(_) => None,
+        }
     }
 }

@@ -2,7 +2,11 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+use std::cell::Cell;
+
 use wz_binary::{FuncType, GlobalType, MemoryType, TableType};
+use wz_cranelift::vm::{VMFuncRef, VMHostContext, VMTableDef};
+use wz_cranelift::{BoundsChecks, LinearMemory, Trampolines};
 use wz_ir::Function;
 
 use crate::store::Store;
@@ -76,7 +80,13 @@ impl Caller<'_> {
 
 #[derive(Debug)]
 pub(crate) enum FuncKind {
-    Wasm { instance: u32, code: Arc<Function> },
+    /// Interpreted: the lowered body.
+    Wasm {
+        instance: u32,
+        code: Arc<Function>,
+    },
+    /// Compiled: native code reached through `vmfunc`.
+    Jit,
     Host(HostFunc),
 }
 
@@ -87,26 +97,29 @@ pub(crate) struct FuncEntity {
     pub type_id: u32,
     /// Slots a host call needs: max(params, results).
     pub host_slots: u32,
+    /// What compiled code sees of this function (JIT stores only; stable address).
+    pub vmfunc: Option<Box<VMFuncRef>>,
+    /// For host functions in JIT stores: what `vmfunc.vmctx` points to.
+    pub host_ctx: Option<Box<VMHostContext>>,
+    /// The entry trampoline and host adapter of the function's signature (JIT stores only).
+    pub trampolines: Option<Arc<Trampolines>>,
 }
 
 #[derive(Debug)]
 pub(crate) struct MemoryEntity {
     pub ty: MemoryType,
-    pub data: Vec<u8>,
+    pub data: LinearMemory,
     pub max_pages: u64,
 }
 
 impl MemoryEntity {
-    pub fn new(ty: MemoryType) -> Result<Self, Error> {
+    pub fn new(ty: MemoryType, strategy: BoundsChecks) -> Result<Self, Error> {
         let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
         if ty.limits.min > max_pages {
             return Err(Error::usage("memory minimum exceeds its maximum"));
         }
         let bytes = ty.limits.min as usize * PAGE_SIZE;
-        let mut data = Vec::new();
-        data.try_reserve_exact(bytes)
-            .map_err(|_| Error::usage(format!("cannot allocate {bytes} bytes of linear memory")))?;
-        data.resize(bytes, 0);
+        let data = LinearMemory::new(bytes, strategy).map_err(|e| Error::usage(e.to_string()))?;
         Ok(MemoryEntity {
             ty,
             data,
@@ -125,15 +138,7 @@ impl MemoryEntity {
         if new > self.max_pages {
             return None;
         }
-        let bytes = new as usize * PAGE_SIZE;
-        if self
-            .data
-            .try_reserve_exact(bytes - self.data.len())
-            .is_err()
-        {
-            return None;
-        }
-        self.data.resize(bytes, 0);
+        self.data.grow_to(new as usize * PAGE_SIZE).ok()?;
         Some(old as u32)
     }
 }
@@ -142,17 +147,38 @@ impl MemoryEntity {
 pub(crate) struct TableEntity {
     pub ty: TableType,
     pub elems: Vec<u64>,
+    /// What compiled code reads: kept equal to `elems`' pointer and length.
+    pub def: Box<VMTableDef>,
 }
+
+// SAFETY: `def` only points into `elems`, which the entity owns.
+#[allow(unsafe_code)]
+unsafe impl Send for TableEntity {}
+// SAFETY: as above; shared access never writes.
+#[allow(unsafe_code)]
+unsafe impl Sync for TableEntity {}
 
 impl TableEntity {
     pub fn new(ty: TableType, init: u64) -> Result<Self, Error> {
         if ty.limits.min > MAX_TABLE_ELEMENTS {
             return Err(Error::usage("table is too large"));
         }
-        Ok(TableEntity {
+        let mut t = TableEntity {
             ty,
             elems: vec![init; ty.limits.min as usize],
-        })
+            def: Box::new(VMTableDef {
+                base: std::ptr::null_mut(),
+                len: 0,
+            }),
+        };
+        t.sync();
+        Ok(t)
+    }
+
+    /// Updates `def` after `elems` changed size.
+    pub fn sync(&mut self) {
+        self.def.base = self.elems.as_mut_ptr();
+        self.def.len = self.elems.len() as u64;
     }
 
     pub fn max(&self) -> u64 {
@@ -170,6 +196,7 @@ impl TableEntity {
             return None;
         }
         self.elems.resize(new as usize, init);
+        self.sync();
         Some(old as u32)
     }
 }
@@ -177,7 +204,25 @@ impl TableEntity {
 #[derive(Debug)]
 pub(crate) struct GlobalEntity {
     pub ty: GlobalType,
-    pub value: u128,
+    /// The value, at a stable address compiled code reads and writes.
+    pub cell: Box<Cell<u128>>,
+}
+
+impl GlobalEntity {
+    pub fn new(ty: GlobalType, value: u128) -> Self {
+        GlobalEntity {
+            ty,
+            cell: Box::new(Cell::new(value)),
+        }
+    }
+
+    pub fn get(&self) -> u128 {
+        self.cell.get()
+    }
+
+    pub fn set(&self, value: u128) {
+        self.cell.set(value)
+    }
 }
 
 #[derive(Debug)]
@@ -193,4 +238,6 @@ pub(crate) struct InstanceEntity {
     /// Element segments as reference values (empty once dropped).
     pub elems: Vec<Vec<u64>>,
     pub exports: Vec<(String, crate::Extern)>,
+    /// The vmctx of a compiled instance.
+    pub vmctx: Option<wz_cranelift::vm::InstanceContext>,
 }

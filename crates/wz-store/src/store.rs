@@ -4,19 +4,28 @@ use wz_binary::{
     ConstExpr, DataMode, ElementMode, ExternKind, FuncType, GlobalType, ImportKind, MemoryType,
     TableType, ValType,
 };
+use wz_cranelift::BoundsChecks;
+use wz_cranelift::vm::{InstanceContext, VMFuncRef, VMHostContext, VMStoreContext};
 use wz_interp::{Stack, StackLimits};
 
 use crate::exec::Exec;
 use crate::objects::*;
 use crate::values::*;
-use crate::{CompiledModule, Error, ErrorKind, HostFunc, TrapCode};
+use crate::{CompiledModule, Engine, Error, ErrorKind, HostFunc, TrapCode};
 
 /// How deeply host functions may re-enter wasm (each level uses some host stack).
 const MAX_REENTRY: u32 = 200;
 
 /// Owns every runtime object: functions, memories, tables, globals and instances.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
+    pub(crate) engine: Engine,
+    /// State shared with compiled code (JIT stores).
+    pub(crate) vm: Box<VMStoreContext>,
+    /// Every function's [`VMFuncRef`] by id (JIT stores); `vm.funcrefs` points here.
+    pub(crate) funcrefs: Vec<*const VMFuncRef>,
+    /// The error a builtin or host function reported to compiled code.
+    pub(crate) pending: Option<Error>,
     pub(crate) funcs: Vec<FuncEntity>,
     pub(crate) memories: Vec<MemoryEntity>,
     pub(crate) tables: Vec<TableEntity>,
@@ -29,18 +38,88 @@ pub struct Store {
     limits: StackLimits,
 }
 
+impl Default for Store {
+    fn default() -> Self {
+        Store::with_engine(Engine::Interpreter)
+    }
+}
+
 impl Store {
-    /// An empty store with default stack limits.
+    /// An empty interpreter store with default stack limits.
     pub fn new() -> Self {
         Store::default()
     }
 
-    /// An empty store whose calls run with the given stack limits.
+    /// An empty store running code on `engine`. Modules instantiated in it must have been
+    /// compiled for the same engine.
+    pub fn with_engine(engine: Engine) -> Self {
+        Store {
+            engine,
+            vm: Box::new(VMStoreContext {
+                stack_limit: 0,
+                funcrefs: std::ptr::null(),
+                builtins: &crate::jit::BUILTINS,
+                store: std::ptr::null_mut(),
+            }),
+            funcrefs: Vec::new(),
+            pending: None,
+            funcs: Vec::new(),
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            instances: Vec::new(),
+            types: HashMap::new(),
+            names: HashMap::new(),
+            stacks: Vec::new(),
+            depth: 0,
+            limits: StackLimits::default(),
+        }
+    }
+
+    /// An empty interpreter store whose calls run with the given stack limits.
     pub fn with_limits(limits: StackLimits) -> Self {
         Store {
             limits,
             ..Store::default()
         }
+    }
+
+    /// The engine running this store's code.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Adds a function entity and, in a JIT store, its function reference.
+    fn push_func(&mut self, mut entity: FuncEntity) -> Result<FuncId, Error> {
+        let id = self.funcs.len() as u32;
+        if let Engine::Compiler(jit) = &self.engine {
+            let trampolines = jit.trampolines(&entity.ty)?;
+            let vm: *mut VMStoreContext = &mut *self.vm;
+            let mut func = Box::new(VMFuncRef {
+                code: std::ptr::null(),
+                vmctx: std::ptr::null_mut(),
+                type_id: entity.type_id,
+                id,
+            });
+            match &entity.kind {
+                FuncKind::Host(_) => {
+                    let mut ctx = Box::new(VMHostContext {
+                        store: vm,
+                        func: id,
+                    });
+                    func.code = trampolines.host_adapter();
+                    func.vmctx = (&mut *ctx as *mut VMHostContext).cast();
+                    entity.host_ctx = Some(ctx);
+                }
+                FuncKind::Jit | FuncKind::Wasm { .. } => {}
+            }
+            entity.trampolines = Some(trampolines);
+            self.funcrefs.push(&*func);
+            self.vm.funcrefs = self.funcrefs.as_ptr();
+            entity.vmfunc = Some(func);
+        }
+        self.funcs.push(entity);
+        Ok(FuncId(id))
     }
 
     fn intern(&mut self, ty: &FuncType) -> u32 {
@@ -50,23 +129,34 @@ impl Store {
 
     // --- allocation -----------------------------------------------------------------------
 
-    /// Adds a host function to the store.
-    pub fn alloc_host_func(&mut self, func: HostFunc) -> FuncId {
+    /// Adds a host function to the store. Fails only if the JIT cannot compile the adapter
+    /// for its signature.
+    pub fn alloc_host_func(&mut self, func: HostFunc) -> Result<FuncId, Error> {
         let ty = func.ty.clone();
         let type_id = self.intern(&ty);
         let host_slots = slot_count(ty.params()).max(slot_count(ty.results()));
-        self.funcs.push(FuncEntity {
+        self.push_func(FuncEntity {
             kind: FuncKind::Host(func),
             ty,
             type_id,
             host_slots,
-        });
-        FuncId(self.funcs.len() as u32 - 1)
+            vmfunc: None,
+            host_ctx: None,
+            trampolines: None,
+        })
+    }
+
+    fn bounds_checks(&self) -> BoundsChecks {
+        match &self.engine {
+            Engine::Compiler(jit) => jit.config().bounds_checks,
+            Engine::Interpreter => BoundsChecks::Explicit,
+        }
     }
 
     /// Adds a memory of the given type, zero-filled.
     pub fn alloc_memory(&mut self, ty: MemoryType) -> Result<MemoryId, Error> {
-        self.memories.push(MemoryEntity::new(ty)?);
+        let strategy = self.bounds_checks();
+        self.memories.push(MemoryEntity::new(ty, strategy)?);
         Ok(MemoryId(self.memories.len() as u32 - 1))
     }
 
@@ -82,10 +172,7 @@ impl Store {
         if value.ty() != ty.content {
             return Err(Error::usage("global initial value has the wrong type"));
         }
-        self.globals.push(GlobalEntity {
-            ty,
-            value: value.to_bits(),
-        });
+        self.globals.push(GlobalEntity::new(ty, value.to_bits()));
         Ok(GlobalId(self.globals.len() as u32 - 1))
     }
 
@@ -101,6 +188,7 @@ impl Store {
             datas: Vec::new(),
             elems: Vec::new(),
             exports,
+            vmctx: None,
         });
         InstanceId(self.instances.len() as u32 - 1)
     }
@@ -195,6 +283,13 @@ impl Store {
         imports: &[Extern],
     ) -> Result<InstanceId, Error> {
         let m = module.module();
+        if !module.engine().same(&self.engine) {
+            return Err(Error::usage(format!(
+                "module was compiled for the {} engine, but the store runs the {} engine",
+                module.engine().name(),
+                self.engine.name()
+            )));
+        }
         if imports.len() != m.imports.len() {
             return Err(Error::link(format!(
                 "expected {} imports, got {}",
@@ -213,6 +308,7 @@ impl Store {
             datas: Vec::new(),
             elems: Vec::new(),
             exports: Vec::new(),
+            vmctx: module.jit().map(|j| InstanceContext::new(j.vm_offsets())),
         };
         for ty in &m.types {
             let t = self.intern(ty);
@@ -235,7 +331,7 @@ impl Store {
         for (i, code) in module.functions().iter().enumerate() {
             let ty = code.ty.clone();
             let type_id = inst.type_ids[m.funcs[m.num_imported_funcs as usize + i] as usize];
-            self.funcs.push(FuncEntity {
+            let f = self.push_func(FuncEntity {
                 kind: FuncKind::Wasm {
                     instance: id,
                     code: code.clone(),
@@ -243,8 +339,42 @@ impl Store {
                 ty,
                 type_id,
                 host_slots: 0,
-            });
-            inst.funcs.push(self.funcs.len() as u32 - 1);
+                vmfunc: None,
+                host_ctx: None,
+                trampolines: None,
+            })?;
+            inst.funcs.push(f.0);
+        }
+        if let Some(jit) = module.jit() {
+            let vmctx = inst
+                .vmctx
+                .as_mut()
+                .expect("compiled instances have a vmctx")
+                .as_ptr();
+            for defined in 0..m.bodies.len() as u32 {
+                let index = m.num_imported_funcs + defined;
+                let ty = m
+                    .func_type(index)
+                    .cloned()
+                    .unwrap_or_else(|| FuncType::new([], []));
+                let type_id = inst.type_ids[m.funcs[index as usize] as usize];
+                let f = self.push_func(FuncEntity {
+                    kind: FuncKind::Jit,
+                    ty,
+                    type_id,
+                    host_slots: 0,
+                    vmfunc: None,
+                    host_ctx: None,
+                    trampolines: None,
+                })?;
+                let vmfunc = self.funcs[f.0 as usize]
+                    .vmfunc
+                    .as_mut()
+                    .expect("JIT stores give every function a reference");
+                vmfunc.code = jit.function(defined);
+                vmfunc.vmctx = vmctx;
+                inst.funcs.push(f.0);
+            }
         }
         for ty in &m.tables[m.num_imported_tables as usize..] {
             let t = self.alloc_table(*ty, Val::FuncRef(None))?;
@@ -259,7 +389,7 @@ impl Store {
             .zip(&m.global_inits)
         {
             let value = self.eval(&inst, init);
-            self.globals.push(GlobalEntity { ty: *ty, value });
+            self.globals.push(GlobalEntity::new(*ty, value));
             inst.globals.push(self.globals.len() as u32 - 1);
         }
         for export in &m.exports {
@@ -280,6 +410,17 @@ impl Store {
             inst.elems.push(items);
         }
         inst.datas = m.datas.iter().map(|d| d.range.clone()).collect();
+        if let Some(vmctx) = inst.vmctx.as_mut() {
+            self.fill_vmctx(
+                vmctx,
+                &inst.funcs,
+                &inst.memories,
+                &inst.tables,
+                &inst.globals,
+                &inst.type_ids,
+                id,
+            );
+        }
         self.instances.push(inst);
 
         for (i, seg) in m.elements.iter().enumerate() {
@@ -311,6 +452,39 @@ impl Store {
         Ok(InstanceId(id))
     }
 
+    /// Points a compiled instance's vmctx at its functions, memory, tables and globals.
+    #[allow(clippy::too_many_arguments)]
+    fn fill_vmctx(
+        &mut self,
+        vmctx: &mut InstanceContext,
+        funcs: &[u32],
+        memories: &[u32],
+        tables: &[u32],
+        globals: &[u32],
+        type_ids: &[u32],
+        id: u32,
+    ) {
+        vmctx.set_store(&mut *self.vm);
+        vmctx.set_instance(id);
+        if let Some(&m) = memories.first() {
+            vmctx.set_memory(self.memories[m as usize].data.def_ptr());
+        }
+        for (i, &f) in funcs.iter().enumerate() {
+            if let Some(r) = &self.funcs[f as usize].vmfunc {
+                vmctx.set_func(i as u32, &**r);
+            }
+        }
+        for (i, &t) in tables.iter().enumerate() {
+            vmctx.set_table(i as u32, &mut *self.tables[t as usize].def);
+        }
+        for (i, &g) in globals.iter().enumerate() {
+            vmctx.set_global(i as u32, self.globals[g as usize].cell.as_ptr());
+        }
+        for (i, &t) in type_ids.iter().enumerate() {
+            vmctx.set_type_id(i as u32, t);
+        }
+    }
+
     fn eval(&self, inst: &InstanceEntity, expr: &ConstExpr) -> u128 {
         match *expr {
             ConstExpr::I32(v) => v as u32 as u128,
@@ -323,7 +497,7 @@ impl Store {
             ConstExpr::GlobalGet(g) => inst
                 .globals
                 .get(g as usize)
-                .map_or(0, |h| self.globals[*h as usize].value),
+                .map_or(0, |h| self.globals[*h as usize].get()),
         }
     }
 
@@ -399,6 +573,12 @@ impl Store {
         }
         self.depth += 1;
         let outcome = match &self.funcs[func.0 as usize].kind {
+            FuncKind::Jit => {
+                slots.resize(slots.len().max(result_slots), 0);
+                let outcome = crate::jit::call(self, func, &mut slots);
+                results.copy_from_slice(&slots[..result_slots]);
+                outcome
+            }
             FuncKind::Wasm { instance, code } => {
                 let (instance, code) = (*instance, code.clone());
                 let mut stack = self.stacks.pop().unwrap_or_else(|| Stack::new(self.limits));
@@ -446,7 +626,7 @@ impl Store {
     /// A global's current value.
     pub fn global_get(&self, global: GlobalId) -> Val {
         let g = &self.globals[global.0 as usize];
-        Val::from_bits(g.ty.content, g.value)
+        Val::from_bits(g.ty.content, g.get())
     }
 
     /// A global's type.
@@ -463,18 +643,18 @@ impl Store {
         if g.ty.content != value.ty() {
             return Err(Error::usage("global value has the wrong type"));
         }
-        g.value = value.to_bits();
+        g.set(value.to_bits());
         Ok(())
     }
 
     /// A memory's bytes.
     pub fn memory_data(&self, memory: MemoryId) -> &[u8] {
-        &self.memories[memory.0 as usize].data
+        self.memories[memory.0 as usize].data.as_slice()
     }
 
     /// A memory's bytes, writable.
     pub fn memory_data_mut(&mut self, memory: MemoryId) -> &mut [u8] {
-        &mut self.memories[memory.0 as usize].data
+        self.memories[memory.0 as usize].data.as_mut_slice()
     }
 
     /// A memory's size in pages.

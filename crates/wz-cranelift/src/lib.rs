@@ -1,0 +1,814 @@
+//! The JIT engine of wz: WebAssembly to native code with Cranelift.
+//!
+//! Most users want the `wz` facade instead. This crate compiles a validated
+//! [`wz_binary::Module`] into native code ([`JitEngine::compile`]) and runs it
+//! ([`JitEngine::call`]). It owns no runtime objects: the store lays out each instance's
+//! *vmctx* ([`vm`]) with pointers to its memories, tables, globals and functions, provides the
+//! [`vm::Builtins`] generated code calls for large operations, and keeps linear memories in
+//! [`LinearMemory`].
+//!
+//! Functions are translated straight from wasm operators rather than from wz-ir: Cranelift
+//! builds its own SSA form and allocates registers, so the register IR's slot assignment would
+//! only be undone, and wasm's exact operand types (which the IR's raw slots erase) are what
+//! Cranelift needs. Translation and compilation of a module's functions run on all cores.
+//!
+//! Traps: explicit checks and guard-page faults stop the thread in generated code; a signal
+//! handler ([`traps`](crate::traps)) that only acts on faults inside code this crate generated
+//! resumes the host at the point it called into wasm, with the trap code. The unsafe code of
+//! the crate lives in `code` (executable memory), `traps` (signals and the entry/unwind
+//! routines), `memory` (address space reservations) and [`JitEngine::call`].
+//!
+//! Supported hosts for running code: Linux on x86_64 and aarch64 ([`JitEngine::new`] fails
+//! elsewhere). Any Cranelift target can be compiled for with [`JitEngine::for_target`].
+#![deny(unsafe_code)]
+
+#[allow(unsafe_code)]
+mod code;
+#[allow(unsafe_code)]
+mod memory;
+mod translate;
+#[allow(unsafe_code)]
+mod traps;
+#[allow(unsafe_code)]
+pub mod vm;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{
+    self, AbiParam, InstBuilder, MemFlagsData, Signature, UserFuncName, types,
+};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{Context, FinalizedRelocTarget};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use wz_binary::{FuncType, Module, ValType};
+use wz_ir::TrapCode;
+
+pub use code::CodeMemory;
+pub use memory::{BoundsChecks, LinearMemory, MemoryError};
+pub use target_lexicon::Triple;
+
+use code::Patch;
+use translate::{ModuleEnv, clif_type, wasm_signature};
+use vm::{VMOffsets, VMStoreContext};
+
+/// Why compilation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    message: String,
+    offset: Option<u64>,
+}
+
+impl CompileError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        CompileError {
+            message: message.into(),
+            offset: None,
+        }
+    }
+
+    pub(crate) fn at(message: impl Into<String>, offset: usize) -> Self {
+        CompileError {
+            message: message.into(),
+            offset: Some(offset as u64),
+        }
+    }
+
+    pub(crate) fn with_offset(mut self, offset: usize) -> Self {
+        self.offset = Some(offset as u64);
+        self
+    }
+
+    /// The description of the problem.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The byte offset in the module of the instruction involved, if known.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.offset {
+            Some(o) => write!(f, "{} (at offset {o:#x})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// How a call into generated code ended abnormally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trap {
+    /// A wasm trap.
+    Wasm(TrapCode),
+    /// A builtin or host function recorded an error with the store; the store reports it.
+    Pending,
+}
+
+const USER_BASE: u8 = 10;
+const PENDING: u8 = 100;
+
+/// The Cranelift trap code generated code uses for `code`.
+pub(crate) fn trap_code(code: TrapCode) -> ir::TrapCode {
+    match code {
+        TrapCode::MemoryOutOfBounds => ir::TrapCode::HEAP_OUT_OF_BOUNDS,
+        TrapCode::IntegerDivideByZero => ir::TrapCode::INTEGER_DIVISION_BY_ZERO,
+        TrapCode::IntegerOverflow => ir::TrapCode::INTEGER_OVERFLOW,
+        TrapCode::InvalidConversionToInteger => ir::TrapCode::BAD_CONVERSION_TO_INTEGER,
+        TrapCode::StackOverflow => ir::TrapCode::STACK_OVERFLOW,
+        other => ir::TrapCode::unwrap_user(USER_BASE + other as u8),
+    }
+}
+
+/// The trap code for "an error is pending in the store".
+pub(crate) fn pending_trap() -> ir::TrapCode {
+    ir::TrapCode::unwrap_user(PENDING)
+}
+
+fn trap_from_raw(raw: u8) -> Trap {
+    if raw == traps::raw_code(pending_trap()) {
+        return Trap::Pending;
+    }
+    TrapCode::ALL
+        .iter()
+        .copied()
+        .find(|&c| traps::raw_code(trap_code(c)) == raw)
+        .map_or(Trap::Wasm(TrapCode::Unreachable), Trap::Wasm)
+}
+
+/// Options of the JIT engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JitConfig {
+    /// How memory accesses are kept in bounds.
+    pub bounds_checks: BoundsChecks,
+    /// The most host stack wasm code may use, in bytes, before "call stack exhausted".
+    pub max_wasm_stack: usize,
+    /// Run Cranelift's IR verifier on every function (slow; for debugging).
+    pub verify: bool,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        JitConfig {
+            bounds_checks: if BoundsChecks::guard_pages_supported() {
+                BoundsChecks::GuardPages
+            } else {
+                BoundsChecks::Explicit
+            },
+            max_wasm_stack: 512 * 1024,
+            verify: false,
+        }
+    }
+}
+
+/// The per-signature entry points every function of that type needs.
+#[derive(Debug)]
+pub struct Trampolines {
+    code: Arc<CodeMemory>,
+    entry: usize,
+    host_adapter: usize,
+}
+
+impl Trampolines {
+    /// The host adapter: code with the wasm calling convention that forwards a call to
+    /// [`vm::Builtins::host_call`] (the `code` of a host function's [`vm::VMFuncRef`]).
+    pub fn host_adapter(&self) -> *const u8 {
+        self.code.ptr(self.host_adapter)
+    }
+
+    fn entry(&self) -> *const u8 {
+        self.code.ptr(self.entry)
+    }
+}
+
+/// Compiles modules for one target and runs them on this host.
+pub struct JitEngine {
+    isa: OwnedTargetIsa,
+    config: JitConfig,
+    trampolines: Mutex<HashMap<FuncType, Arc<Trampolines>>>,
+    native: bool,
+}
+
+impl fmt::Debug for JitEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JitEngine")
+            .field("target", &self.isa.triple().to_string())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn flags(config: &JitConfig) -> Result<settings::Flags, CompileError> {
+    let mut b = settings::builder();
+    let set = |b: &mut settings::Builder, k: &str, v: &str| {
+        b.set(k, v)
+            .map_err(|e| CompileError::new(format!("cranelift setting {k}: {e}")))
+    };
+    set(&mut b, "opt_level", "speed")?;
+    set(
+        &mut b,
+        "enable_verifier",
+        if config.verify { "true" } else { "false" },
+    )?;
+    set(&mut b, "enable_probestack", "true")?;
+    set(&mut b, "probestack_strategy", "inline")?;
+    Ok(settings::Flags::new(b))
+}
+
+impl JitEngine {
+    /// An engine for this host. Fails where generated code cannot run (see the crate docs).
+    pub fn new(config: JitConfig) -> Result<Self, CompileError> {
+        if !traps::SUPPORTED {
+            return Err(CompileError::new(
+                "the JIT cannot run code on this host (Linux on x86_64 or aarch64 only)",
+            ));
+        }
+        let builder = cranelift_native::builder()
+            .map_err(|e| CompileError::new(format!("host not supported by Cranelift: {e}")))?;
+        let isa = builder
+            .finish(flags(&config)?)
+            .map_err(|e| CompileError::new(format!("cannot configure Cranelift: {e}")))?;
+        Ok(JitEngine {
+            isa,
+            config,
+            trampolines: Mutex::new(HashMap::new()),
+            native: true,
+        })
+    }
+
+    /// An engine that compiles for `triple` (for example `aarch64-unknown-linux-gnu`). Code it
+    /// compiles for another target cannot be run.
+    pub fn for_target(triple: Triple, config: JitConfig) -> Result<Self, CompileError> {
+        let builder = cranelift_codegen::isa::lookup(triple.clone())
+            .map_err(|e| CompileError::new(format!("target {triple}: {e}")))?;
+        let isa = builder
+            .finish(flags(&config)?)
+            .map_err(|e| CompileError::new(format!("cannot configure Cranelift: {e}")))?;
+        let native = traps::SUPPORTED && triple == Triple::host();
+        Ok(JitEngine {
+            isa,
+            config,
+            trampolines: Mutex::new(HashMap::new()),
+            native,
+        })
+    }
+
+    /// The options in force.
+    pub fn config(&self) -> &JitConfig {
+        &self.config
+    }
+
+    /// The target triple code is compiled for.
+    pub fn triple(&self) -> &Triple {
+        self.isa.triple()
+    }
+
+    fn env<'m>(&self, module: &'m Module) -> ModuleEnv<'m> {
+        ModuleEnv {
+            module,
+            offsets: VMOffsets::new(module),
+            bounds: self.config.bounds_checks,
+            call_conv: CallConv::Tail,
+            host_call_conv: CallConv::triple_default(self.isa.triple()),
+            frontend: self.isa.frontend_config(),
+        }
+    }
+
+    /// Compiles every defined function of `module` to machine code, on all cores.
+    pub fn compile_functions(
+        &self,
+        module: &Module,
+    ) -> Result<Vec<CompiledFunction>, CompileError> {
+        let env = self.env(module);
+        let n = module.bodies.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |p| p.get())
+            .min(n.max(1));
+        if threads <= 1 || n < 4 {
+            let mut ctx = Context::new();
+            let mut fctx = FunctionBuilderContext::new();
+            return (0..n as u32)
+                .map(|i| self.compile_one(&env, i, &mut ctx, &mut fctx))
+                .collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Vec<(usize, Result<CompiledFunction, CompileError>)>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut ctx = Context::new();
+                            let mut fctx = FunctionBuilderContext::new();
+                            let mut out = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if i >= n {
+                                    break;
+                                }
+                                out.push((
+                                    i,
+                                    self.compile_one(&env, i as u32, &mut ctx, &mut fctx),
+                                ));
+                            }
+                            out
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+        let mut slots: Vec<Option<CompiledFunction>> = (0..n).map(|_| None).collect();
+        for (i, r) in results.into_iter().flatten() {
+            slots[i] = Some(r?);
+        }
+        slots
+            .into_iter()
+            .map(|s| s.ok_or_else(|| CompileError::new("a compiler thread failed")))
+            .collect()
+    }
+
+    /// Compiles one function; a panic inside Cranelift becomes an error, never a crash.
+    fn compile_one(
+        &self,
+        env: &ModuleEnv<'_>,
+        defined: u32,
+        ctx: &mut Context,
+        fctx: &mut FunctionBuilderContext,
+    ) -> Result<CompiledFunction, CompileError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.compile_one_inner(env, defined, ctx, fctx)
+        }))
+        .unwrap_or_else(|_| {
+            *fctx = FunctionBuilderContext::new();
+            Err(CompileError::new(format!(
+                "internal compiler error in function {defined}"
+            )))
+        })
+    }
+
+    fn compile_one_inner(
+        &self,
+        env: &ModuleEnv<'_>,
+        defined: u32,
+        ctx: &mut Context,
+        fctx: &mut FunctionBuilderContext,
+    ) -> Result<CompiledFunction, CompileError> {
+        let module = env.module;
+        let ty = module
+            .func_type(module.num_imported_funcs + defined)
+            .ok_or_else(|| CompileError::new("function has no type"))?;
+        ctx.clear();
+        ctx.func.signature = wasm_signature(ty, env.call_conv);
+        ctx.func.name = UserFuncName::user(0, defined);
+        translate::set_stack_limit(&mut ctx.func);
+        let translated =
+            translate::translate(env, defined, FunctionBuilder::new(&mut ctx.func, fctx));
+        if translated.is_err() {
+            // The builder was abandoned mid-function; start the next one from a clean context.
+            *fctx = FunctionBuilderContext::new();
+        }
+        translated?;
+        let names: Vec<(ir::UserExternalNameRef, u32)> = ctx
+            .func
+            .params
+            .user_named_funcs()
+            .iter()
+            .map(|(r, n)| (r, n.index))
+            .collect();
+        let compiled = ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| CompileError::new(format!("code generation failed: {:?}", e.inner)))?;
+        let mut relocs = Vec::new();
+        for r in compiled.buffer.relocs() {
+            let target = match &r.target {
+                FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)) => {
+                    let index = names
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, i)| *i)
+                        .ok_or_else(|| CompileError::new("unknown call target"))?;
+                    RelocTarget::Function(index)
+                }
+                FinalizedRelocTarget::ExternalName(ir::ExternalName::LibCall(lc)) => {
+                    RelocTarget::LibCall(*lc)
+                }
+                FinalizedRelocTarget::Func(offset) => RelocTarget::Own(*offset),
+                other => {
+                    return Err(CompileError::new(format!(
+                        "unsupported relocation target {other:?}"
+                    )));
+                }
+            };
+            relocs.push((r.offset, r.kind, target, r.addend));
+        }
+        Ok(CompiledFunction {
+            code: compiled.code_buffer().to_vec(),
+            relocs,
+            traps: compiled
+                .buffer
+                .traps()
+                .iter()
+                .map(|t| (t.offset, t.code))
+                .collect(),
+        })
+    }
+
+    /// Compiles `module` and loads it into executable memory.
+    pub fn compile(&self, module: &Module) -> Result<JitModule, CompileError> {
+        if !self.native {
+            return Err(CompileError::new(
+                "this engine compiles for another target; its code cannot be loaded here",
+            ));
+        }
+        let funcs = self.compile_functions(module)?;
+        let (code, offsets) = link(&funcs)?;
+        Ok(JitModule {
+            code,
+            offsets,
+            vm_offsets: VMOffsets::new(module),
+        })
+    }
+
+    /// The entry trampoline and host adapter for signature `ty`, compiled on first use.
+    pub fn trampolines(&self, ty: &FuncType) -> Result<Arc<Trampolines>, CompileError> {
+        if let Some(t) = self
+            .trampolines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(ty)
+        {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(self.compile_trampolines(ty)?);
+        self.trampolines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ty.clone(), t.clone());
+        Ok(t)
+    }
+
+    fn compile_trampolines(&self, ty: &FuncType) -> Result<Trampolines, CompileError> {
+        let host_cc = CallConv::triple_default(self.isa.triple());
+        let mut ctx = Context::new();
+        let mut fctx = FunctionBuilderContext::new();
+        let mut funcs = Vec::new();
+        // Entry: (code, vmctx, caller, slots) with the host convention.
+        {
+            let mut sig = Signature::new(host_cc);
+            for _ in 0..4 {
+                sig.params.push(AbiParam::new(types::I64));
+            }
+            ctx.func = ir::Function::with_name_signature(UserFuncName::user(1, 0), sig);
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let block = b.create_block();
+            b.append_block_params_for_function_params(block);
+            b.switch_to_block(block);
+            b.seal_block(block);
+            let p = b.block_params(block).to_vec();
+            let (code, vmctx, caller, slots) = (p[0], p[1], p[2], p[3]);
+            let mut args = vec![vmctx, caller];
+            let flags = MemFlagsData::trusted();
+            let mut off = 0i32;
+            for &t in ty.params() {
+                args.push(b.ins().load(clif_type(t), flags, slots, off));
+                off += slot_bytes(t);
+            }
+            let wsig = b.import_signature(wasm_signature(ty, CallConv::Tail));
+            let call = b.ins().call_indirect(wsig, code, &args);
+            let results = b.inst_results(call).to_vec();
+            let mut off = 0i32;
+            for (&t, v) in ty.results().iter().zip(results) {
+                b.ins().store(flags, v, slots, off);
+                off += slot_bytes(t);
+            }
+            b.ins().return_(&[]);
+            b.finalize(self.isa.frontend_config());
+            funcs.push(self.finish_trampoline(&mut ctx)?);
+        }
+        // Host adapter: the wasm convention, forwarding to `host_call`.
+        {
+            ctx.clear();
+            ctx.func = ir::Function::with_name_signature(
+                UserFuncName::user(1, 1),
+                wasm_signature(ty, CallConv::Tail),
+            );
+            translate::set_stack_limit(&mut ctx.func);
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let block = b.create_block();
+            b.append_block_params_for_function_params(block);
+            b.switch_to_block(block);
+            b.seal_block(block);
+            let p = b.block_params(block).to_vec();
+            let (vmctx, caller) = (p[0], p[1]);
+            let words = slot_count(ty.params()).max(slot_count(ty.results())).max(1);
+            let slot = b.create_sized_stack_slot(ir::StackSlotData::new(
+                ir::StackSlotKind::ExplicitSlot,
+                words * 8,
+                4,
+            ));
+            let mut off = 0i32;
+            for (&t, &v) in ty.params().iter().zip(&p[2..]) {
+                b.ins().stack_store(types::I64, v, slot, off);
+                off += slot_bytes(t);
+            }
+            let flags = MemFlagsData::trusted().with_readonly();
+            let store = b.ins().load(types::I64, flags, vmctx, VMOffsets::STORE);
+            let builtins = b
+                .ins()
+                .load(types::I64, flags, store, VMStoreContext::BUILTINS);
+            let host_call = b
+                .ins()
+                .load(types::I64, flags, builtins, vm::Builtins::HOST_CALL);
+            let addr = b.ins().stack_addr(types::I64, slot, 0);
+            let mut hsig = Signature::new(host_cc);
+            for _ in 0..3 {
+                hsig.params.push(AbiParam::new(types::I64));
+            }
+            hsig.returns.push(AbiParam::new(types::I32));
+            let hsig = b.import_signature(hsig);
+            let call = b
+                .ins()
+                .call_indirect(hsig, host_call, &[vmctx, caller, addr]);
+            let status = b.inst_results(call)[0];
+            b.ins().trapnz(status, pending_trap());
+            let mut results = Vec::new();
+            let mut off = 0i32;
+            for &t in ty.results() {
+                results.push(b.ins().stack_load(types::I64, clif_type(t), slot, off));
+                off += slot_bytes(t);
+            }
+            b.ins().return_(&results);
+            b.finalize(self.isa.frontend_config());
+            funcs.push(self.finish_trampoline(&mut ctx)?);
+        }
+        let (code, offsets) = link(&funcs)?;
+        Ok(Trampolines {
+            code,
+            entry: offsets[0],
+            host_adapter: offsets[1],
+        })
+    }
+
+    fn finish_trampoline(&self, ctx: &mut Context) -> Result<CompiledFunction, CompileError> {
+        let compiled = ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| {
+                CompileError::new(format!("trampoline generation failed: {:?}", e.inner))
+            })?;
+        let mut relocs = Vec::new();
+        for r in compiled.buffer.relocs() {
+            match &r.target {
+                FinalizedRelocTarget::ExternalName(ir::ExternalName::LibCall(lc)) => {
+                    relocs.push((r.offset, r.kind, RelocTarget::LibCall(*lc), r.addend))
+                }
+                FinalizedRelocTarget::Func(o) => {
+                    relocs.push((r.offset, r.kind, RelocTarget::Own(*o), r.addend))
+                }
+                other => {
+                    return Err(CompileError::new(format!(
+                        "unsupported trampoline relocation {other:?}"
+                    )));
+                }
+            }
+        }
+        Ok(CompiledFunction {
+            code: compiled.code_buffer().to_vec(),
+            relocs,
+            traps: compiled
+                .buffer
+                .traps()
+                .iter()
+                .map(|t| (t.offset, t.code))
+                .collect(),
+        })
+    }
+
+    /// Calls the wasm function `func` (a [`vm::VMFuncRef`] of signature `ty`) from the host,
+    /// with `slots` holding the parameters (one 8-byte slot each, two for `v128`) and
+    /// receiving the results. `caller` is the vmctx reported to host functions as the caller
+    /// (may be the callee's own).
+    ///
+    /// # Safety
+    /// `func` must be a live function reference of a store whose context is `store`, all of
+    /// whose objects stay alive and unaliased by Rust references during the call; `slots`
+    /// must hold at least `max(params, results)` slots of `ty`.
+    #[allow(unsafe_code)]
+    pub unsafe fn call(
+        &self,
+        trampolines: &Trampolines,
+        func: *const vm::VMFuncRef,
+        caller: *mut u8,
+        slots: *mut u64,
+        store: *mut VMStoreContext,
+    ) -> Result<(), Trap> {
+        struct Call {
+            entry: *const u8,
+            code: *const u8,
+            vmctx: *mut u8,
+            caller: *mut u8,
+            slots: *mut u64,
+        }
+        unsafe extern "C" fn run(arg: *mut u8) {
+            // SAFETY: `arg` is the `Call` below; `entry` is an entry trampoline with exactly
+            // this signature (the host convention, four pointer arguments).
+            unsafe {
+                let c = &*(arg as *const Call);
+                let f: unsafe extern "C" fn(*const u8, *mut u8, *mut u8, *mut u64) =
+                    std::mem::transmute(c.entry);
+                f(c.code, c.vmctx, c.caller, c.slots);
+            }
+        }
+        // SAFETY: `func` and `store` are live per the caller's contract.
+        let (code, vmctx, outermost) = unsafe {
+            let f = &*func;
+            let outermost = (*store).stack_limit == 0;
+            if outermost {
+                (*store).stack_limit =
+                    traps::stack_pointer().saturating_sub(self.config.max_wasm_stack);
+            }
+            (f.code, f.vmctx, outermost)
+        };
+        let mut call = Call {
+            entry: trampolines.entry(),
+            code,
+            vmctx,
+            caller,
+            slots,
+        };
+        // SAFETY: `run` owns nothing that needs dropping; `call` outlives the call.
+        let outcome = unsafe { traps::catch_traps(run, (&raw mut call).cast()) };
+        if outermost {
+            // SAFETY: as above.
+            unsafe { (*store).stack_limit = 0 };
+        }
+        outcome.map_err(trap_from_raw)
+    }
+}
+
+/// Machine code of one function before linking.
+#[derive(Debug)]
+pub struct CompiledFunction {
+    code: Vec<u8>,
+    relocs: Vec<(u32, Reloc, RelocTarget, i64)>,
+    traps: Vec<(u32, ir::TrapCode)>,
+}
+
+impl CompiledFunction {
+    /// The machine code bytes.
+    pub fn code(&self) -> &[u8] {
+        &self.code
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RelocTarget {
+    Function(u32),
+    LibCall(ir::LibCall),
+    Own(u32),
+}
+
+fn libcall_address(lc: ir::LibCall) -> Result<u64, CompileError> {
+    extern "C" fn floor_f32(x: f32) -> f32 {
+        x.floor()
+    }
+    extern "C" fn floor_f64(x: f64) -> f64 {
+        x.floor()
+    }
+    extern "C" fn ceil_f32(x: f32) -> f32 {
+        x.ceil()
+    }
+    extern "C" fn ceil_f64(x: f64) -> f64 {
+        x.ceil()
+    }
+    extern "C" fn trunc_f32(x: f32) -> f32 {
+        x.trunc()
+    }
+    extern "C" fn trunc_f64(x: f64) -> f64 {
+        x.trunc()
+    }
+    extern "C" fn nearest_f32(x: f32) -> f32 {
+        x.round_ties_even()
+    }
+    extern "C" fn nearest_f64(x: f64) -> f64 {
+        x.round_ties_even()
+    }
+    extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+    extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
+        a.mul_add(b, c)
+    }
+    Ok(match lc {
+        ir::LibCall::FloorF32 => floor_f32 as *const () as u64,
+        ir::LibCall::FloorF64 => floor_f64 as *const () as u64,
+        ir::LibCall::CeilF32 => ceil_f32 as *const () as u64,
+        ir::LibCall::CeilF64 => ceil_f64 as *const () as u64,
+        ir::LibCall::TruncF32 => trunc_f32 as *const () as u64,
+        ir::LibCall::TruncF64 => trunc_f64 as *const () as u64,
+        ir::LibCall::NearestF32 => nearest_f32 as *const () as u64,
+        ir::LibCall::NearestF64 => nearest_f64 as *const () as u64,
+        ir::LibCall::FmaF32 => fma_f32 as *const () as u64,
+        ir::LibCall::FmaF64 => fma_f64 as *const () as u64,
+        other => return Err(CompileError::new(format!("unsupported libcall {other:?}"))),
+    })
+}
+
+/// Lays functions out one after another and loads them; returns each function's offset.
+fn link(funcs: &[CompiledFunction]) -> Result<(Arc<CodeMemory>, Vec<usize>), CompileError> {
+    let mut code = Vec::new();
+    let mut offsets = Vec::with_capacity(funcs.len());
+    for f in funcs {
+        while code.len() % 16 != 0 {
+            code.push(0);
+        }
+        offsets.push(code.len());
+        code.extend_from_slice(&f.code);
+    }
+    let mut patches = Vec::new();
+    let mut traps = Vec::new();
+    for (f, &start) in funcs.iter().zip(&offsets) {
+        for &(at, kind, target, addend) in &f.relocs {
+            let at = start + at as usize;
+            let patch = match (kind, target) {
+                (Reloc::Abs8, RelocTarget::LibCall(lc)) => Patch::Abs64 {
+                    at,
+                    value: libcall_address(lc)?.wrapping_add(addend as u64),
+                },
+                (
+                    Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 | Reloc::X86PCRel4,
+                    RelocTarget::Function(i),
+                ) => Patch::PcRel32 {
+                    at,
+                    target: *offsets
+                        .get(i as usize)
+                        .ok_or_else(|| CompileError::new("call to an unknown function"))?,
+                    addend,
+                },
+                (Reloc::X86PCRel4 | Reloc::X86CallPCRel4, RelocTarget::Own(o)) => Patch::PcRel32 {
+                    at,
+                    target: start + o as usize,
+                    addend,
+                },
+                (Reloc::Arm64Call, RelocTarget::Function(i)) => Patch::Arm64Call {
+                    at,
+                    target: *offsets
+                        .get(i as usize)
+                        .ok_or_else(|| CompileError::new("call to an unknown function"))?,
+                },
+                (kind, target) => {
+                    return Err(CompileError::new(format!(
+                        "unsupported relocation {kind:?} to {target:?}"
+                    )));
+                }
+            };
+            patches.push(patch);
+        }
+        traps.extend(f.traps.iter().map(|&(o, c)| (start as u32 + o, c)));
+    }
+    let memory = CodeMemory::new(&code, &patches, traps)?;
+    Ok((memory, offsets))
+}
+
+/// A module's compiled code, loaded and executable.
+#[derive(Debug, Clone)]
+pub struct JitModule {
+    code: Arc<CodeMemory>,
+    offsets: Vec<usize>,
+    vm_offsets: VMOffsets,
+}
+
+impl JitModule {
+    /// The native code of defined function `defined` (wasm calling convention).
+    pub fn function(&self, defined: u32) -> *const u8 {
+        self.code.ptr(self.offsets[defined as usize])
+    }
+
+    /// The vmctx layout instances of this module use.
+    pub fn vm_offsets(&self) -> VMOffsets {
+        self.vm_offsets
+    }
+
+    /// The size of the machine code in bytes.
+    pub fn code_size(&self) -> usize {
+        self.code.len()
+    }
+}
+
+fn slot_bytes(t: ValType) -> i32 {
+    if t == ValType::V128 { 16 } else { 8 }
+}
+
+fn slot_count(types: &[ValType]) -> u32 {
+    types.iter().map(|t| slot_bytes(*t) as u32 / 8).sum()
+}

@@ -1,0 +1,392 @@
+//! Catching traps in generated code.
+//!
+//! Generated code traps with a faulting instruction: an undefined opcode for explicit traps
+//! (`unreachable`, failed checks), or an access to a guard page for out-of-bounds memory. The
+//! process-wide signal handler installed here checks that the faulting program counter lies in
+//! code this crate generated *and* that the current thread is running wasm (an [`Activation`]
+//! is active). Only then does it look up the trap code recorded for that instruction and
+//! resume the thread in [`unwind`], which restores the registers saved when the host called
+//! into wasm and returns the trap code from that call. Every other signal goes to the handler
+//! that was installed before ours.
+//!
+//! The frames that unwinding skips are generated code and one small entry function that owns
+//! nothing, so no destructor is skipped. Host functions called from wasm never unwind this
+//! way: they return an error status that the generated code turns into a trap.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Once, RwLock};
+
+use cranelift_codegen::ir;
+
+/// Registers saved on entry to wasm, restored by [`unwind`].
+#[repr(C, align(16))]
+#[derive(Debug, Default)]
+pub(crate) struct JmpBuf([u64; 24]);
+
+/// One host-to-wasm call in progress on this thread.
+struct Activation {
+    buf: JmpBuf,
+    prev: *const Activation,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const Activation> = const { Cell::new(std::ptr::null()) };
+}
+
+/// A registered range of generated code and its trap sites.
+#[derive(Debug)]
+pub(crate) struct CodeTraps {
+    pub start: usize,
+    pub len: usize,
+    /// Sorted `(code offset, trap code)` pairs.
+    pub traps: Vec<(u32, ir::TrapCode)>,
+}
+
+static REGISTRY: RwLock<BTreeMap<usize, Arc<CodeTraps>>> = RwLock::new(BTreeMap::new());
+
+/// Makes the trap sites of a code range known to the signal handler.
+pub(crate) fn register(code: Arc<CodeTraps>) {
+    install_handlers();
+    REGISTRY
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(code.start, code);
+}
+
+/// Forgets a code range (before its memory is released).
+pub(crate) fn unregister(start: usize) {
+    REGISTRY
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&start);
+}
+
+/// The trap code recorded for the instruction at `pc`, if `pc` is in generated code.
+fn lookup(pc: usize) -> Option<ir::TrapCode> {
+    // `try_read`: a signal handler must not block. The registry is only written outside
+    // generated code, so on the thread that faulted it is never held for writing.
+    // Spin while another thread registers code; give up only after a long time.
+    let mut registry = None;
+    for _ in 0..100_000_000u32 {
+        match REGISTRY.try_read() {
+            Ok(r) => {
+                registry = Some(r);
+                break;
+            }
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                registry = Some(p.into_inner());
+                break;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => std::hint::spin_loop(),
+        }
+    }
+    let registry = registry?;
+    let (_, code) = registry.range(..=pc).next_back()?;
+    if pc >= code.start + code.len {
+        return None;
+    }
+    let offset = (pc - code.start) as u32;
+    let i = code.traps.binary_search_by_key(&offset, |&(o, _)| o).ok()?;
+    Some(code.traps[i].1)
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+std::arch::global_asm!(
+    ".text",
+    ".globl wz_cranelift_enter",
+    ".type wz_cranelift_enter,@function",
+    "wz_cranelift_enter:",
+    // rdi = buf, rsi = f, rdx = arg
+    "mov [rdi], rbx",
+    "mov [rdi + 8], rbp",
+    "mov [rdi + 16], r12",
+    "mov [rdi + 24], r13",
+    "mov [rdi + 32], r14",
+    "mov [rdi + 40], r15",
+    "lea rax, [rsp + 8]",
+    "mov [rdi + 48], rax",
+    "mov rax, [rsp]",
+    "mov [rdi + 56], rax",
+    "sub rsp, 8",
+    "mov rdi, rdx",
+    "call rsi",
+    "add rsp, 8",
+    "xor eax, eax",
+    "ret",
+    ".size wz_cranelift_enter, . - wz_cranelift_enter",
+    ".globl wz_cranelift_unwind",
+    ".type wz_cranelift_unwind,@function",
+    "wz_cranelift_unwind:",
+    // rdi = buf, rsi = code
+    "mov rbx, [rdi]",
+    "mov rbp, [rdi + 8]",
+    "mov r12, [rdi + 16]",
+    "mov r13, [rdi + 24]",
+    "mov r14, [rdi + 32]",
+    "mov r15, [rdi + 40]",
+    "mov rsp, [rdi + 48]",
+    "mov rax, rsi",
+    "jmp qword ptr [rdi + 56]",
+    ".size wz_cranelift_unwind, . - wz_cranelift_unwind",
+);
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+std::arch::global_asm!(
+    ".text",
+    ".globl wz_cranelift_enter",
+    ".type wz_cranelift_enter,%function",
+    "wz_cranelift_enter:",
+    // x0 = buf, x1 = f, x2 = arg
+    "stp x19, x20, [x0, #0]",
+    "stp x21, x22, [x0, #16]",
+    "stp x23, x24, [x0, #32]",
+    "stp x25, x26, [x0, #48]",
+    "stp x27, x28, [x0, #64]",
+    "stp x29, x30, [x0, #80]",
+    "mov x9, sp",
+    "str x9, [x0, #96]",
+    "stp d8, d9, [x0, #104]",
+    "stp d10, d11, [x0, #120]",
+    "stp d12, d13, [x0, #136]",
+    "stp d14, d15, [x0, #152]",
+    "stp x29, x30, [sp, #-16]!",
+    "mov x29, sp",
+    "mov x0, x2",
+    "blr x1",
+    "ldp x29, x30, [sp], #16",
+    "mov w0, #0",
+    "ret",
+    ".size wz_cranelift_enter, . - wz_cranelift_enter",
+    ".globl wz_cranelift_unwind",
+    ".type wz_cranelift_unwind,%function",
+    "wz_cranelift_unwind:",
+    // x0 = buf, x1 = code
+    "ldp x19, x20, [x0, #0]",
+    "ldp x21, x22, [x0, #16]",
+    "ldp x23, x24, [x0, #32]",
+    "ldp x25, x26, [x0, #48]",
+    "ldp x27, x28, [x0, #64]",
+    "ldp x29, x30, [x0, #80]",
+    "ldr x9, [x0, #96]",
+    "mov sp, x9",
+    "ldp d8, d9, [x0, #104]",
+    "ldp d10, d11, [x0, #120]",
+    "ldp d12, d13, [x0, #136]",
+    "ldp d14, d15, [x0, #152]",
+    "mov x0, x1",
+    "ret",
+    ".size wz_cranelift_unwind, . - wz_cranelift_unwind",
+);
+
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+unsafe extern "C" {
+    /// Saves the callee-saved registers, stack pointer and return address in `buf`, calls
+    /// `f(arg)` and returns 0; or returns the code passed to [`wz_cranelift_unwind`].
+    fn wz_cranelift_enter(buf: *mut JmpBuf, f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> u32;
+    fn wz_cranelift_unwind(buf: *const JmpBuf, code: u32) -> !;
+}
+
+/// Whether generated code can run (and trap) on this host.
+pub const SUPPORTED: bool = cfg!(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+));
+
+/// Runs `f(arg)` (which calls generated code) so that a trap in that code returns here.
+///
+/// Returns `Ok(())` when `f` returned, or the raw trap code (non-zero) of a trap.
+///
+/// # Safety
+/// `f` must not own anything that needs dropping while generated code runs: on a trap, its
+/// frame is abandoned. `arg` must be valid for `f`.
+pub(crate) unsafe fn catch_traps(f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> Result<(), u8> {
+    install_handlers();
+    if !SUPPORTED {
+        return Err(0xff);
+    }
+    let mut activation = Activation {
+        buf: JmpBuf::default(),
+        prev: CURRENT.with(|c| c.get()),
+    };
+    let this: *mut Activation = &mut activation;
+    CURRENT.with(|c| c.set(this));
+    // SAFETY: `buf` lives in this frame for the whole call; `f` and `arg` are valid per the
+    // caller. If the code traps, `unwind` returns here through the saved registers.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    let code = unsafe { wz_cranelift_enter(&raw mut (*this).buf, f, arg) };
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
+    let code = {
+        let _ = (f, arg);
+        0xffu32
+    };
+    CURRENT.with(|c| c.set(activation.prev));
+    if code == 0 { Ok(()) } else { Err(code as u8) }
+}
+
+/// The raw trap code a faulting instruction is reported with.
+pub(crate) fn raw_code(code: ir::TrapCode) -> u8 {
+    code.as_raw().get()
+}
+
+static INSTALL: Once = Once::new();
+
+fn install_handlers() {
+    if !SUPPORTED {
+        return;
+    }
+    INSTALL.call_once(|| {
+        for &sig in SIGNALS {
+            // SAFETY: installs our handler and saves the previous one in PREVIOUS, before any
+            // generated code can run (this runs under a Once before the first call).
+            unsafe { install(sig) };
+        }
+    });
+}
+
+const SIGNALS: &[libc::c_int] = &[libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+static mut PREVIOUS: [std::mem::MaybeUninit<libc::sigaction>; 4] =
+    [const { std::mem::MaybeUninit::uninit() }; 4];
+
+/// # Safety
+/// Must run once per signal, before our handler can be invoked.
+unsafe fn install(sig: libc::c_int) {
+    let index = SIGNALS
+        .iter()
+        .position(|&s| s == sig)
+        .expect("known signal");
+    // SAFETY: plain libc calls with valid pointers; PREVIOUS[index] is written once, here,
+    // before the handler that reads it is installed.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = handler as *const () as usize;
+        action.sa_flags = libc::SA_SIGINFO | libc::SA_NODEFER | libc::SA_ONSTACK;
+        libc::sigemptyset(&mut action.sa_mask);
+        let previous = (&raw mut PREVIOUS[index]).cast::<libc::sigaction>();
+        libc::sigaction(sig, &action, previous);
+    }
+}
+
+unsafe extern "C" fn handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
+    let activation = CURRENT.with(|c| c.get());
+    if !activation.is_null() {
+        // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers.
+        let pc = unsafe { pc_of(context) };
+        if let Some(code) = lookup(pc) {
+            // SAFETY: the activation is live (it is popped only after the call returns) and
+            // the context is valid; resuming in `wz_cranelift_unwind` restores that
+            // activation's registers.
+            unsafe { resume_in_unwind(context, &(*activation).buf, raw_code(code)) };
+            return;
+        }
+    }
+    // Not ours: hand over to the previous handler, as if ours were not installed.
+    // SAFETY: PREVIOUS was filled when the handler was installed.
+    unsafe { chain(sig, info, context) }
+}
+
+/// # Safety
+/// Called from our handler with the handler's arguments.
+unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    let index = SIGNALS.iter().position(|&s| s == sig).unwrap_or(0);
+    // SAFETY: written in `install` before this handler could run.
+    let previous = unsafe { &*(&raw const PREVIOUS[index]).cast::<libc::sigaction>() };
+    let h = previous.sa_sigaction;
+    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+        // Restore the default action and return: the faulting instruction runs again and the
+        // default action (terminate) happens, as it would have without us.
+        // SAFETY: resetting a signal's disposition.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    } else if previous.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: the previous handler expects exactly these arguments.
+        unsafe {
+            let f: unsafe extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(h);
+            f(sig, info, context)
+        }
+    } else {
+        // SAFETY: a plain handler takes the signal number.
+        unsafe {
+            let f: unsafe extern "C" fn(libc::c_int) = std::mem::transmute(h);
+            f(sig)
+        }
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+unsafe fn pc_of(context: *mut libc::c_void) -> usize {
+    // SAFETY: `context` is the handler's ucontext.
+    unsafe {
+        let uc = &*(context as *const libc::ucontext_t);
+        uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+unsafe fn resume_in_unwind(context: *mut libc::c_void, buf: *const JmpBuf, code: u8) {
+    // SAFETY: `context` is the handler's ucontext; the registers set here make the thread
+    // call `wz_cranelift_unwind(buf, code)` when the handler returns.
+    unsafe {
+        let uc = &mut *(context as *mut libc::ucontext_t);
+        let gregs = &mut uc.uc_mcontext.gregs;
+        gregs[libc::REG_RIP as usize] = wz_cranelift_unwind as *const () as i64;
+        gregs[libc::REG_RDI as usize] = buf as i64;
+        gregs[libc::REG_RSI as usize] = code as i64;
+    }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+unsafe fn pc_of(context: *mut libc::c_void) -> usize {
+    // SAFETY: `context` is the handler's ucontext.
+    unsafe { (*(context as *const libc::ucontext_t)).uc_mcontext.pc as usize }
+}
+
+#[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+unsafe fn resume_in_unwind(context: *mut libc::c_void, buf: *const JmpBuf, code: u8) {
+    // SAFETY: as for x86_64: the thread resumes in `wz_cranelift_unwind(buf, code)`.
+    unsafe {
+        let uc = &mut *(context as *mut libc::ucontext_t);
+        uc.uc_mcontext.pc = wz_cranelift_unwind as *const () as u64;
+        uc.uc_mcontext.regs[0] = buf as u64;
+        uc.uc_mcontext.regs[1] = code as u64;
+    }
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+unsafe fn pc_of(_context: *mut libc::c_void) -> usize {
+    0
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+unsafe fn resume_in_unwind(_context: *mut libc::c_void, _buf: *const JmpBuf, _code: u8) {}
+
+/// An approximation of the current stack pointer.
+#[inline(never)]
+pub(crate) fn stack_pointer() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}

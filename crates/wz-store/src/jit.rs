@@ -1,0 +1,227 @@
+//! The store's side of the JIT: calls into compiled code and the runtime functions
+//! ([`Builtins`]) compiled code calls back.
+//!
+//! Compiled code reaches the store through raw pointers (its vmctx leads to the
+//! [`VMStoreContext`], which points back to the [`Store`]). [`call`] sets that pointer from the
+//! `&mut Store` it is given and does not touch the store until the compiled code returns, so
+//! the builtins' temporary `&mut Store` is the only live access while they run.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use wz_cranelift::Trap;
+use wz_cranelift::vm::{self, Builtins, VMHostContext, VMStoreContext};
+use wz_interp::Env;
+
+use crate::exec::Exec;
+use crate::objects::{Caller, FuncKind};
+use crate::store::Store;
+use crate::values::{FuncId, InstanceId};
+use crate::{Engine, Error, ErrorKind, TrapCode};
+
+// SAFETY: the raw pointers a store holds (`vm`, `funcrefs`, the vmctx words) point into heap
+// allocations the store itself owns; moving the store to another thread moves them all, and
+// compiled code only runs on the thread that holds `&mut Store`.
+unsafe impl Send for Store {}
+
+/// The builtins every JIT store hands to compiled code.
+pub(crate) static BUILTINS: Builtins = Builtins {
+    memory_grow,
+    memory_fill,
+    memory_copy,
+    memory_init,
+    data_drop,
+    table_grow,
+    table_fill,
+    table_copy,
+    table_init,
+    elem_drop,
+    host_call,
+};
+
+/// Calls compiled function `func` with `slots` (parameters in, results out; at least
+/// `max(params, results)` long).
+pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result<(), Error> {
+    let Engine::Compiler(jit) = &store.engine else {
+        return Err(Error::usage("not a JIT store"));
+    };
+    let jit = jit.clone();
+    let entity = &store.funcs[func.0 as usize];
+    let (Some(trampolines), Some(vmfunc)) = (entity.trampolines.clone(), entity.vmfunc.as_ref())
+    else {
+        return Err(Error::usage("function has no compiled code"));
+    };
+    let vmfunc: *const vm::VMFuncRef = &**vmfunc;
+    let vm: *mut VMStoreContext = &mut *store.vm;
+    let store_ptr: *mut Store = store;
+    // SAFETY: every pointer involved is owned by the store, which `&mut` keeps alive and
+    // unaliased for the whole call; `store` is not used until the call returns. `slots` is
+    // as long as the signature needs (checked by the caller).
+    let outcome = unsafe {
+        (*vm).store = store_ptr.cast();
+        let caller = (*vmfunc).vmctx;
+        jit.call(&trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
+    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(Trap::Wasm(code)) => Err(code.into()),
+        Err(Trap::Pending) => Err(store
+            .pending
+            .take()
+            .unwrap_or_else(|| TrapCode::Unreachable.into())),
+    }
+}
+
+/// The store and the calling instance of a builtin.
+///
+/// # Safety
+/// `vmctx` must be the vmctx compiled code passed to a builtin, during a [`call`].
+unsafe fn context<'a>(vmctx: *mut u8) -> (&'a mut Store, u32) {
+    // SAFETY: word 0 of a vmctx is its store context, whose `store` was set by `call`, which
+    // is still running (compiled code only calls builtins while it runs).
+    unsafe {
+        let vm = *(vmctx as *const *mut VMStoreContext);
+        let store = &mut *((*vm).store as *mut Store);
+        (store, vm::instance_of(vmctx))
+    }
+}
+
+fn fail(store: &mut Store, error: Error) -> u32 {
+    store.pending = Some(error);
+    1
+}
+
+fn status(store: &mut Store, r: Result<(), TrapCode>) -> u32 {
+    match r {
+        Ok(()) => 0,
+        Err(code) => fail(store, code.into()),
+    }
+}
+
+unsafe extern "C" fn memory_grow(vmctx: *mut u8, delta: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    Exec::new(store, instance).memory_grow(delta)
+}
+
+unsafe extern "C" fn memory_fill(vmctx: *mut u8, dst: u32, value: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let mut exec = Exec::new(store, instance);
+    let mem = exec.memory();
+    let r = if dst as usize + len as usize > mem.len() {
+        Err(TrapCode::MemoryOutOfBounds)
+    } else {
+        mem[dst as usize..dst as usize + len as usize].fill(value as u8);
+        Ok(())
+    };
+    status(store, r)
+}
+
+unsafe extern "C" fn memory_copy(vmctx: *mut u8, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let mut exec = Exec::new(store, instance);
+    let mem = exec.memory();
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    let r = if dst + len > mem.len() || src + len > mem.len() {
+        Err(TrapCode::MemoryOutOfBounds)
+    } else {
+        mem.copy_within(src..src + len, dst);
+        Ok(())
+    };
+    status(store, r)
+}
+
+unsafe extern "C" fn memory_init(vmctx: *mut u8, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let r = Exec::new(store, instance).memory_init(seg, dst, src, len);
+    status(store, r)
+}
+
+unsafe extern "C" fn data_drop(vmctx: *mut u8, seg: u32) {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    Exec::new(store, instance).data_drop(seg)
+}
+
+unsafe extern "C" fn table_grow(vmctx: *mut u8, table: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    Exec::new(store, instance).table_grow(table, delta, init)
+}
+
+unsafe extern "C" fn table_fill(vmctx: *mut u8, table: u32, dst: u32, value: u64, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let r = Exec::new(store, instance).table_fill(table, dst, value, len);
+    status(store, r)
+}
+
+unsafe extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let r = Exec::new(store, instance).table_copy(dst_table, src_table, dst, src, len);
+    status(store, r)
+}
+
+unsafe extern "C" fn table_init(
+    vmctx: *mut u8,
+    table: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let r = Exec::new(store, instance).table_init(table, seg, dst, src, len);
+    status(store, r)
+}
+
+unsafe extern "C" fn elem_drop(vmctx: *mut u8, seg: u32) {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    Exec::new(store, instance).elem_drop(seg)
+}
+
+unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) -> u32 {
+    // SAFETY: `host` is the VMHostContext of a host function's reference, whose store context
+    // points to the running store (see `context`); `caller` is null or a live vmctx.
+    let (store, func, instance) = unsafe {
+        let ctx = &*(host as *const VMHostContext);
+        let store = &mut *((*ctx.store).store as *mut Store);
+        let instance = if caller.is_null() {
+            None
+        } else {
+            Some(InstanceId(vm::instance_of(caller)))
+        };
+        (store, ctx.func, instance)
+    };
+    let entity = &store.funcs[func as usize];
+    let FuncKind::Host(h) = &entity.kind else {
+        return fail(store, TrapCode::Unreachable.into());
+    };
+    let f = h.f.clone();
+    let n = entity.host_slots as usize;
+    // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
+    let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        f(&mut Caller { store, instance }, slots)
+    }));
+    match outcome {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => fail(store, e),
+        Err(_) => fail(
+            store,
+            Error::new(ErrorKind::Host("host function panicked".into())),
+        ),
+    }
+}
