@@ -1,0 +1,123 @@
+//! The JIT behind the store: traps leave the store usable, on many threads at once, and calls
+//! between compiled code and host functions carry values and errors both ways.
+
+use wz_store::{
+    CompiledModule, Engine, Error, ErrorKind, Extern, FuncType, HostFunc, Store, TrapCode, Val,
+    ValType,
+};
+
+const TRAPS: &str = r#"(module
+  (memory 1)
+  (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (i32.const 1) (call $deep (local.get 0))))
+  (func (export "unreachable") unreachable))"#;
+
+fn jit() -> Option<Engine> {
+    match Engine::compiler() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            println!("JIT not available on this host: {e}");
+            None
+        }
+    }
+}
+
+fn call(
+    store: &mut Store,
+    instance: wz_store::InstanceId,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, Error> {
+    let f = store.export_func(instance, name).expect("export exists");
+    store.call(f, args)
+}
+
+#[test]
+fn traps_leave_the_store_usable_on_many_threads() {
+    let Some(engine) = jit() else { return };
+    let wasm = wat::parse_str(TRAPS).unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|t: i32| {
+            let (engine, module) = (engine.clone(), module.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::with_engine(engine);
+                let i = store.instantiate(&module, &[]).unwrap();
+                for n in 0..50i32 {
+                    let e = call(&mut store, i, "div", &[Val::I32(n), Val::I32(0)]).unwrap_err();
+                    assert_eq!(e.trap_code(), Some(TrapCode::IntegerDivideByZero));
+                    let e = call(&mut store, i, "load", &[Val::I32(65533 + n)]).unwrap_err();
+                    assert_eq!(e.trap_code(), Some(TrapCode::MemoryOutOfBounds));
+                    let e = call(&mut store, i, "unreachable", &[]).unwrap_err();
+                    assert_eq!(e.trap_code(), Some(TrapCode::Unreachable));
+                    if n % 10 == 0 {
+                        let e = call(&mut store, i, "deep", &[Val::I32(0)]).unwrap_err();
+                        assert_eq!(e.trap_code(), Some(TrapCode::StackOverflow));
+                    }
+                    let ok = call(&mut store, i, "div", &[Val::I32(100 + n + t), Val::I32(2)]);
+                    assert_eq!(ok.unwrap(), vec![Val::I32((100 + n + t) / 2)]);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("no thread panicked");
+    }
+}
+
+#[test]
+fn host_functions_called_from_compiled_code() {
+    let Some(engine) = jit() else { return };
+    let mut store = Store::with_engine(engine.clone());
+    let ty = FuncType::new([ValType::I32, ValType::I64], [ValType::I64, ValType::I32]);
+    let swap = store
+        .alloc_host_func(HostFunc::new(ty, |caller, slots| {
+            assert!(caller.instance().is_some(), "the wasm caller is reported");
+            let (a, b) = (slots[0] as u32, slots[1]);
+            if a == 13 {
+                return Err(Error::new(ErrorKind::Exit(13)));
+            }
+            if a == 99 {
+                panic!("a host bug");
+            }
+            slots[0] = b * 2;
+            slots[1] = a as u64 + 1;
+            Ok(())
+        }))
+        .unwrap();
+    let host = store.alloc_host_instance(vec![("swap".into(), Extern::Func(swap))]);
+    store.register("host", host).unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "host" "swap" (func $swap (param i32 i64) (result i64 i32)))
+          (func (export "run") (param i32 i64) (result i64 i32)
+            (call $swap (local.get 0) (local.get 1))))"#,
+    )
+    .unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    let imports = store.resolve_imports(&module).unwrap();
+    let i = store.instantiate(&module, &imports).unwrap();
+    let r = call(&mut store, i, "run", &[Val::I32(4), Val::I64(21)]).unwrap();
+    assert_eq!(r, vec![Val::I64(42), Val::I32(5)]);
+    let e = call(&mut store, i, "run", &[Val::I32(13), Val::I64(0)]).unwrap_err();
+    assert_eq!(e.exit_code(), Some(13));
+    let e = call(&mut store, i, "run", &[Val::I32(99), Val::I64(0)]).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Host(_)),
+        "a panic becomes a host error: {e}"
+    );
+    let r = call(&mut store, i, "run", &[Val::I32(1), Val::I64(5)]).unwrap();
+    assert_eq!(r, vec![Val::I64(10), Val::I32(2)]);
+}
+
+#[test]
+fn modules_only_run_on_their_engine() {
+    let Some(engine) = jit() else { return };
+    let wasm = wat::parse_str("(module)").unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    let mut store = Store::new();
+    let e = store.instantiate(&module, &[]).unwrap_err();
+    assert!(e.to_string().contains("jit engine"), "{e}");
+}
