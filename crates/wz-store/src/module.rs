@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use wz_binary::{Features, Module};
-use wz_cranelift::{JitEngine, JitModule};
+use wz_cranelift::{JitConfig, JitEngine, JitModule};
 use wz_ir::Function;
 
 use crate::Error;
@@ -22,6 +22,11 @@ impl Engine {
         Ok(Engine::Compiler(Arc::new(JitEngine::new(
             Default::default(),
         )?)))
+    }
+
+    /// The JIT with the given options, or an error where it cannot run.
+    pub fn compiler_with(config: JitConfig) -> Result<Engine, Error> {
+        Ok(Engine::Compiler(Arc::new(JitEngine::new(config)?)))
     }
 
     /// The JIT where this host supports it, else the interpreter.
