@@ -20,6 +20,21 @@
 //!
 //! Supported hosts for running code: Linux on x86_64 and aarch64 ([`JitEngine::new`] fails
 //! elsewhere). Any Cranelift target can be compiled for with [`JitEngine::for_target`].
+//!
+//! Compiling for another target (here aarch64, from any host) needs no runtime:
+//!
+//! ```
+//! use wz_cranelift::{JitConfig, JitEngine, Triple};
+//!
+//! let wasm = wat::parse_str(r#"(module (func (export "inc") (param i32) (result i32)
+//!     local.get 0 i32.const 1 i32.add))"#).unwrap();
+//! let module = wz_binary::Module::decode(&wasm, Default::default()).unwrap();
+//! let aarch64: Triple = "aarch64-unknown-linux-gnu".parse().unwrap();
+//! let engine = JitEngine::for_target(aarch64, JitConfig::default()).unwrap();
+//! let funcs = engine.compile_functions(&module).unwrap();
+//! assert_eq!(funcs.len(), 1);
+//! assert!(!funcs[0].code().is_empty());
+//! ```
 #![deny(unsafe_code)]
 
 #[allow(unsafe_code)]
@@ -478,7 +493,8 @@ impl JitEngine {
             let p = b.block_params(block).to_vec();
             let (code, vmctx, caller, slots) = (p[0], p[1], p[2], p[3]);
             let mut args = vec![vmctx, caller];
-            let flags = MemFlagsData::trusted();
+            // Slots are 8-byte aligned; a v128 in them need not be 16-byte aligned.
+            let flags = MemFlagsData::new().with_notrap();
             let mut off = 0i32;
             for &t in ty.params() {
                 args.push(b.ins().load(clif_type(t), flags, slots, off));

@@ -261,10 +261,12 @@ mod tests {
             assert_eq!(m.len(), 3 * 65536);
             assert_eq!(m.as_slice()[65535], 7);
             assert_eq!(m.as_slice()[3 * 65536 - 1], 0);
-            // SAFETY: reading the definition the memory keeps in sync.
-            let def = unsafe { &*m.def_ptr() };
-            assert_eq!(def.len, 3 * 65536);
-            assert_eq!(def.base, m.as_mut_slice().as_mut_ptr());
+            let def = m.def_ptr();
+            // SAFETY: `def` points to the definition the memory owns and keeps in sync; the
+            // fields are copied out before the memory is used again.
+            let (base, len) = unsafe { ((*def).base, (*def).len) };
+            assert_eq!(len, 3 * 65536);
+            assert_eq!(base, m.as_mut_slice().as_mut_ptr());
         }
     }
 }
