@@ -26,7 +26,9 @@ impl ValType {
         matches!(self, ValType::FuncRef | ValType::ExternRef)
     }
 
-    pub(crate) fn from_wasmparser(
+    /// The value type of a wasmparser type; reference types other than `funcref` and
+    /// `externref` are an error naming `offset`.
+    pub fn from_wasmparser(
         ty: wasmparser::ValType,
         offset: u64,
     ) -> Result<Self, crate::DecodeError> {

@@ -394,49 +394,7 @@ impl JitEngine {
             *fctx = FunctionBuilderContext::new();
         }
         translated?;
-        let names: Vec<(ir::UserExternalNameRef, u32)> = ctx
-            .func
-            .params
-            .user_named_funcs()
-            .iter()
-            .map(|(r, n)| (r, n.index))
-            .collect();
-        let compiled = ctx
-            .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| CompileError::new(format!("code generation failed: {:?}", e.inner)))?;
-        let mut relocs = Vec::new();
-        for r in compiled.buffer.relocs() {
-            let target = match &r.target {
-                FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)) => {
-                    let index = names
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, i)| *i)
-                        .ok_or_else(|| CompileError::new("unknown call target"))?;
-                    RelocTarget::Function(index)
-                }
-                FinalizedRelocTarget::ExternalName(ir::ExternalName::LibCall(lc)) => {
-                    RelocTarget::LibCall(*lc)
-                }
-                FinalizedRelocTarget::Func(offset) => RelocTarget::Own(*offset),
-                other => {
-                    return Err(CompileError::new(format!(
-                        "unsupported relocation target {other:?}"
-                    )));
-                }
-            };
-            relocs.push((r.offset, r.kind, target, r.addend));
-        }
-        Ok(CompiledFunction {
-            code: compiled.code_buffer().to_vec(),
-            relocs,
-            traps: compiled
-                .buffer
-                .traps()
-                .iter()
-                .map(|t| (t.offset, t.code))
-                .collect(),
-        })
+        self.finish(ctx, "code generation")
     }
 
     /// Compiles `module` and loads it into executable memory.
@@ -510,7 +468,7 @@ impl JitEngine {
             }
             b.ins().return_(&[]);
             b.finalize(self.isa.frontend_config());
-            funcs.push(self.finish_trampoline(&mut ctx)?);
+            funcs.push(self.finish(&mut ctx, "trampoline generation")?);
         }
         // Host adapter: the wasm convention, forwarding to `host_call`.
         {
@@ -566,7 +524,7 @@ impl JitEngine {
             }
             b.ins().return_(&results);
             b.finalize(self.isa.frontend_config());
-            funcs.push(self.finish_trampoline(&mut ctx)?);
+            funcs.push(self.finish(&mut ctx, "trampoline generation")?);
         }
         let (code, offsets) = link(&funcs)?;
         Ok(Trampolines {
@@ -576,27 +534,41 @@ impl JitEngine {
         })
     }
 
-    fn finish_trampoline(&self, ctx: &mut Context) -> Result<CompiledFunction, CompileError> {
+    /// Generates machine code for the function in `ctx` and records its relocations (calls
+    /// to other functions of the module by defined index) and trap sites.
+    fn finish(&self, ctx: &mut Context, what: &str) -> Result<CompiledFunction, CompileError> {
+        let names: Vec<(ir::UserExternalNameRef, u32)> = ctx
+            .func
+            .params
+            .user_named_funcs()
+            .iter()
+            .map(|(r, n)| (r, n.index))
+            .collect();
         let compiled = ctx
             .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| {
-                CompileError::new(format!("trampoline generation failed: {:?}", e.inner))
-            })?;
+            .map_err(|e| CompileError::new(format!("{what} failed: {:?}", e.inner)))?;
         let mut relocs = Vec::new();
         for r in compiled.buffer.relocs() {
-            match &r.target {
+            let target = match &r.target {
+                FinalizedRelocTarget::ExternalName(ir::ExternalName::User(name)) => {
+                    let index = names
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, i)| *i)
+                        .ok_or_else(|| CompileError::new("unknown call target"))?;
+                    RelocTarget::Function(index)
+                }
                 FinalizedRelocTarget::ExternalName(ir::ExternalName::LibCall(lc)) => {
-                    relocs.push((r.offset, r.kind, RelocTarget::LibCall(*lc), r.addend))
+                    RelocTarget::LibCall(*lc)
                 }
-                FinalizedRelocTarget::Func(o) => {
-                    relocs.push((r.offset, r.kind, RelocTarget::Own(*o), r.addend))
-                }
+                FinalizedRelocTarget::Func(offset) => RelocTarget::Own(*offset),
                 other => {
                     return Err(CompileError::new(format!(
-                        "unsupported trampoline relocation {other:?}"
+                        "unsupported relocation target {other:?}"
                     )));
                 }
-            }
+            };
+            relocs.push((r.offset, r.kind, target, r.addend));
         }
         Ok(CompiledFunction {
             code: compiled.code_buffer().to_vec(),

@@ -343,7 +343,11 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn block_type(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>), CompileError> {
         Ok(match bt {
             BlockType::Empty => (Vec::new(), Vec::new()),
-            BlockType::Type(t) => (Vec::new(), vec![wz_valtype(t)?]),
+            BlockType::Type(t) => {
+                let t =
+                    ValType::from_wasmparser(t, 0).map_err(|_| unsupported("this block type"))?;
+                (Vec::new(), vec![t])
+            }
             BlockType::FuncType(i) => {
                 let ty = self
                     .env
@@ -1340,18 +1344,4 @@ fn check_memory(mem: u32) -> Result<(), CompileError> {
         return Err(unsupported("multiple memories"));
     }
     Ok(())
-}
-
-fn wz_valtype(t: wasmparser::ValType) -> Result<ValType, CompileError> {
-    use wasmparser::ValType as W;
-    Ok(match t {
-        W::I32 => ValType::I32,
-        W::I64 => ValType::I64,
-        W::F32 => ValType::F32,
-        W::F64 => ValType::F64,
-        W::V128 => ValType::V128,
-        W::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-        W::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-        W::Ref(_) => return Err(unsupported("this reference type")),
-    })
 }

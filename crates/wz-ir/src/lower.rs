@@ -466,7 +466,8 @@ impl<'m> Lowerer<'m> {
         Ok(match bt {
             BlockType::Empty => FuncType::new([], []),
             BlockType::Type(t) => {
-                let t = wz_valtype(t).ok_or_else(|| self.err("unsupported block type"))?;
+                let t = ValType::from_wasmparser(t, self.offset as u64)
+                    .map_err(|_| self.err("unsupported block type"))?;
                 FuncType::new([], [t])
             }
             BlockType::FuncType(i) => self
@@ -1650,18 +1651,4 @@ impl<'m> Lowerer<'m> {
             frame_size: frame_size as u32,
         })
     }
-}
-
-fn wz_valtype(t: wasmparser::ValType) -> Option<ValType> {
-    use wasmparser::ValType as W;
-    Some(match t {
-        W::I32 => ValType::I32,
-        W::I64 => ValType::I64,
-        W::F32 => ValType::F32,
-        W::F64 => ValType::F64,
-        W::V128 => ValType::V128,
-        W::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-        W::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-        W::Ref(_) => return None,
-    })
 }

@@ -105,6 +105,21 @@ pub(crate) struct FuncEntity {
     pub trampolines: Option<Arc<Trampolines>>,
 }
 
+impl FuncEntity {
+    /// A function whose compiled-code parts [`crate::Store`] fills in as it adds it.
+    pub fn new(kind: FuncKind, ty: FuncType, type_id: u32, host_slots: u32) -> Self {
+        FuncEntity {
+            kind,
+            ty,
+            type_id,
+            host_slots,
+            vmfunc: None,
+            host_ctx: None,
+            trampolines: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct MemoryEntity {
     pub ty: MemoryType,

@@ -135,15 +135,12 @@ impl Store {
         let ty = func.ty.clone();
         let type_id = self.intern(&ty);
         let host_slots = slot_count(ty.params()).max(slot_count(ty.results()));
-        self.push_func(FuncEntity {
-            kind: FuncKind::Host(func),
+        self.push_func(FuncEntity::new(
+            FuncKind::Host(func),
             ty,
             type_id,
             host_slots,
-            vmfunc: None,
-            host_ctx: None,
-            trampolines: None,
-        })
+        ))
     }
 
     fn bounds_checks(&self) -> BoundsChecks {
@@ -331,18 +328,11 @@ impl Store {
         for (i, code) in module.functions().iter().enumerate() {
             let ty = code.ty.clone();
             let type_id = inst.type_ids[m.funcs[m.num_imported_funcs as usize + i] as usize];
-            let f = self.push_func(FuncEntity {
-                kind: FuncKind::Wasm {
-                    instance: id,
-                    code: code.clone(),
-                },
-                ty,
-                type_id,
-                host_slots: 0,
-                vmfunc: None,
-                host_ctx: None,
-                trampolines: None,
-            })?;
+            let kind = FuncKind::Wasm {
+                instance: id,
+                code: code.clone(),
+            };
+            let f = self.push_func(FuncEntity::new(kind, ty, type_id, 0))?;
             inst.funcs.push(f.0);
         }
         if let Some(jit) = module.jit() {
@@ -358,15 +348,7 @@ impl Store {
                     .cloned()
                     .unwrap_or_else(|| FuncType::new([], []));
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
-                let f = self.push_func(FuncEntity {
-                    kind: FuncKind::Jit,
-                    ty,
-                    type_id,
-                    host_slots: 0,
-                    vmfunc: None,
-                    host_ctx: None,
-                    trampolines: None,
-                })?;
+                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id, 0))?;
                 let vmfunc = self.funcs[f.0 as usize]
                     .vmfunc
                     .as_mut()
