@@ -166,13 +166,6 @@ pub(crate) struct TableEntity {
     pub def: Box<VMTableDef>,
 }
 
-// SAFETY: `def` only points into `elems`, which the entity owns.
-#[allow(unsafe_code)]
-unsafe impl Send for TableEntity {}
-// SAFETY: as above; shared access never writes.
-#[allow(unsafe_code)]
-unsafe impl Sync for TableEntity {}
-
 impl TableEntity {
     pub fn new(ty: TableType, init: u64) -> Result<Self, Error> {
         if ty.limits.min > MAX_TABLE_ELEMENTS {
