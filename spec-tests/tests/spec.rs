@@ -10,86 +10,26 @@ use wz_store::{BoundsChecks, Engine, Features, JitConfig};
 const MULTI_MEMORY: &str =
     "uses several memories (the multi-memory proposal, not part of Wasm 2.0) besides v128";
 
-/// Why SIMD files fail on the JIT today.
-const JIT_SIMD: &str = "v128 instructions are not translated by the JIT yet (issue 3, next step)";
-
 /// Files expected to fail on an engine, each with the reason.
-const EXPECTED_FAILURES: &[(&str, &str, &str)] = &[(
-    "interp",
-    "proposals/simd/simd_memory-multi.wast",
-    MULTI_MEMORY,
-)];
-
-/// The `proposals/simd` files the JIT fails (every one that uses a v128 instruction).
-const JIT_SIMD_FILES: &[&str] = &[
-    "simd_address.wast",
-    "simd_align.wast",
-    "simd_bit_shift.wast",
-    "simd_bitwise.wast",
-    "simd_boolean.wast",
-    "simd_const.wast",
-    "simd_conversions.wast",
-    "simd_f32x4.wast",
-    "simd_f32x4_arith.wast",
-    "simd_f32x4_cmp.wast",
-    "simd_f32x4_pmin_pmax.wast",
-    "simd_f32x4_rounding.wast",
-    "simd_f64x2.wast",
-    "simd_f64x2_arith.wast",
-    "simd_f64x2_cmp.wast",
-    "simd_f64x2_pmin_pmax.wast",
-    "simd_f64x2_rounding.wast",
-    "simd_i16x8_arith.wast",
-    "simd_i16x8_arith2.wast",
-    "simd_i16x8_cmp.wast",
-    "simd_i16x8_extadd_pairwise_i8x16.wast",
-    "simd_i16x8_extmul_i8x16.wast",
-    "simd_i16x8_q15mulr_sat_s.wast",
-    "simd_i16x8_sat_arith.wast",
-    "simd_i32x4_arith.wast",
-    "simd_i32x4_arith2.wast",
-    "simd_i32x4_cmp.wast",
-    "simd_i32x4_dot_i16x8.wast",
-    "simd_i32x4_extadd_pairwise_i16x8.wast",
-    "simd_i32x4_extmul_i16x8.wast",
-    "simd_i32x4_trunc_sat_f32x4.wast",
-    "simd_i32x4_trunc_sat_f64x2.wast",
-    "simd_i64x2_arith.wast",
-    "simd_i64x2_arith2.wast",
-    "simd_i64x2_cmp.wast",
-    "simd_i64x2_extmul_i32x4.wast",
-    "simd_i8x16_arith.wast",
-    "simd_i8x16_arith2.wast",
-    "simd_i8x16_cmp.wast",
-    "simd_i8x16_sat_arith.wast",
-    "simd_int_to_int_extend.wast",
-    "simd_lane.wast",
-    "simd_load.wast",
-    "simd_load16_lane.wast",
-    "simd_load32_lane.wast",
-    "simd_load64_lane.wast",
-    "simd_load8_lane.wast",
-    "simd_load_extend.wast",
-    "simd_load_splat.wast",
-    "simd_load_zero.wast",
-    "simd_memory-multi.wast",
-    "simd_splat.wast",
-    "simd_store.wast",
-    "simd_store16_lane.wast",
-    "simd_store32_lane.wast",
-    "simd_store64_lane.wast",
-    "simd_store8_lane.wast",
+const EXPECTED_FAILURES: &[(&str, &str, &str)] = &[
+    (
+        "interp",
+        "proposals/simd/simd_memory-multi.wast",
+        MULTI_MEMORY,
+    ),
+    ("jit", "proposals/simd/simd_memory-multi.wast", MULTI_MEMORY),
+    (
+        "jit-explicit",
+        "proposals/simd/simd_memory-multi.wast",
+        MULTI_MEMORY,
+    ),
 ];
 
 fn expected_failure(engine: &str, name: &str) -> Option<&'static str> {
-    if let Some((_, _, reason)) = EXPECTED_FAILURES
+    EXPECTED_FAILURES
         .iter()
         .find(|(e, f, _)| *e == engine && *f == name)
-    {
-        return Some(reason);
-    }
-    let file = name.strip_prefix("proposals/simd/")?;
-    (engine.starts_with("jit") && JIT_SIMD_FILES.contains(&file)).then_some(JIT_SIMD)
+        .map(|(_, _, reason)| *reason)
 }
 
 /// Engine configurations: the interpreter, the JIT with guard pages, the JIT with explicit
@@ -124,9 +64,6 @@ fn main() {
     }
     for (engine, file, reason) in EXPECTED_FAILURES {
         println!("expected failure [{engine}] {file}: {reason}");
-    }
-    for file in JIT_SIMD_FILES {
-        println!("expected failure [jit, jit-explicit] proposals/simd/{file}: {JIT_SIMD}");
     }
     let mut trials = Vec::new();
     for engine_name in ENGINES {

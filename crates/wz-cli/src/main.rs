@@ -26,11 +26,26 @@ enum Engine {
     Jit,
 }
 
+/// How the JIT keeps memory accesses in bounds.
+#[derive(Clone, Copy, ValueEnum)]
+enum BoundsChecks {
+    /// Reserve 8 GiB of address space per memory; faults in guard pages become traps.
+    GuardPages,
+    /// Compare every access against the memory's length.
+    Explicit,
+}
+
 impl Engine {
-    fn store_engine(self) -> anyhow::Result<wz_store::Engine> {
+    fn store_engine(self, bounds: BoundsChecks) -> anyhow::Result<wz_store::Engine> {
         Ok(match self {
             Engine::Interp => wz_store::Engine::Interpreter,
-            Engine::Jit => wz_store::Engine::compiler()?,
+            Engine::Jit => wz_store::Engine::compiler_with(wz_store::JitConfig {
+                bounds_checks: match bounds {
+                    BoundsChecks::GuardPages => wz_store::BoundsChecks::GuardPages,
+                    BoundsChecks::Explicit => wz_store::BoundsChecks::Explicit,
+                },
+                ..wz_store::JitConfig::default()
+            })?,
         })
     }
 }
@@ -53,6 +68,9 @@ enum Command {
         /// The engine to run on.
         #[arg(long, value_enum, default_value = "interp")]
         engine: Engine,
+        /// How the JIT checks memory bounds (ignored by the interpreter).
+        #[arg(long, value_enum, default_value = "guard-pages")]
+        bounds_checks: BoundsChecks,
         /// The scripts.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -63,7 +81,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run { file, invoke, args } => run(&file, &invoke, &args),
-        Command::Wast { engine, files } => wast(engine, &files),
+        Command::Wast {
+            engine,
+            bounds_checks,
+            files,
+        } => wast(engine, bounds_checks, &files),
     };
     match outcome {
         Ok(code) => code,
@@ -135,8 +157,8 @@ fn format_val(v: &Val) -> String {
     }
 }
 
-fn wast(engine: Engine, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let engine = engine.store_engine()?;
+fn wast(engine: Engine, bounds: BoundsChecks, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let engine = engine.store_engine(bounds)?;
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let text = std::fs::read_to_string(file)

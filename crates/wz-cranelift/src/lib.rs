@@ -236,6 +236,10 @@ fn flags(config: &JitConfig) -> Result<settings::Flags, CompileError> {
     )?;
     set(&mut b, "enable_probestack", "true")?;
     set(&mut b, "probestack_strategy", "inline")?;
+    // Wasm functions may return more values than the target has return registers (aarch64's
+    // tail convention runs out sooner than x86_64's); both ends of such calls are generated
+    // here, so the implicit return area is safe.
+    set(&mut b, "enable_multi_ret_implicit_sret", "true")?;
     Ok(settings::Flags::new(b))
 }
 

@@ -26,6 +26,8 @@ use crate::memory::BoundsChecks;
 use crate::vm::{Builtins, VMFuncRef, VMMemoryDef, VMOffsets, VMStoreContext, VMTableDef};
 use crate::{CompileError, trap_code};
 
+mod simd;
+
 const PTR: Type = types::I64;
 
 /// The Cranelift type of a wasm value type.
@@ -1310,6 +1312,9 @@ impl<'e, 'b> Translator<'e, 'b> {
                 b.ins().sextend(I64, n)
             })?,
             other => {
+                if self.simd_op(&other)? {
+                    return Ok(());
+                }
                 let name = format!("{other:?}");
                 let name = name
                     .split([' ', '{', '('])
