@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use wz::{Features, Runtime, Val, ValType};
+use wz::{Features, Runtime, RuntimeConfig, Val, ValType};
 
 #[derive(Parser)]
 #[command(
@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Engine {
+    /// The JIT where it runs (Linux on x86_64 and aarch64), else the interpreter.
+    Auto,
     /// The interpreter.
     Interp,
     /// The Cranelift JIT (Linux on x86_64 and aarch64).
@@ -35,17 +37,27 @@ enum BoundsChecks {
     Explicit,
 }
 
-impl Engine {
-    fn store_engine(self, bounds: BoundsChecks) -> anyhow::Result<wz_store::Engine> {
-        Ok(match self {
-            Engine::Interp => wz_store::Engine::Interpreter,
-            Engine::Jit => wz_store::Engine::compiler_with(wz_store::JitConfig {
-                bounds_checks: match bounds {
-                    BoundsChecks::GuardPages => wz_store::BoundsChecks::GuardPages,
-                    BoundsChecks::Explicit => wz_store::BoundsChecks::Explicit,
-                },
-                ..wz_store::JitConfig::default()
-            })?,
+/// The engine options shared by the subcommands.
+#[derive(clap::Args)]
+struct EngineArgs {
+    /// The engine to run on.
+    #[arg(long, value_enum, default_value = "auto")]
+    engine: Engine,
+    /// How the JIT checks memory bounds (the interpreter always checks explicitly).
+    #[arg(long, value_enum, default_value = "guard-pages")]
+    bounds_checks: BoundsChecks,
+}
+
+impl EngineArgs {
+    fn config(&self) -> RuntimeConfig {
+        let config = match self.engine {
+            Engine::Auto => RuntimeConfig::new(),
+            Engine::Interp => RuntimeConfig::interpreter(),
+            Engine::Jit => RuntimeConfig::compiler(),
+        };
+        config.with_bounds_checks(match self.bounds_checks {
+            BoundsChecks::GuardPages => wz::BoundsChecks::GuardPages,
+            BoundsChecks::Explicit => wz::BoundsChecks::Explicit,
         })
     }
 }
@@ -62,15 +74,13 @@ enum Command {
         /// Arguments for the function, one per parameter.
         #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
     /// Run WebAssembly spec scripts and report, per file and in total, what passed.
     Wast {
-        /// The engine to run on.
-        #[arg(long, value_enum, default_value = "interp")]
-        engine: Engine,
-        /// How the JIT checks memory bounds (ignored by the interpreter).
-        #[arg(long, value_enum, default_value = "guard-pages")]
-        bounds_checks: BoundsChecks,
+        #[command(flatten)]
+        engine: EngineArgs,
         /// The scripts.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -80,12 +90,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run { file, invoke, args } => run(&file, &invoke, &args),
-        Command::Wast {
+        Command::Run {
+            file,
+            invoke,
+            args,
             engine,
-            bounds_checks,
-            files,
-        } => wast(engine, bounds_checks, &files),
+        } => run(&file, &invoke, &args, &engine),
+        Command::Wast { engine, files } => wast(&engine, &files),
     };
     match outcome {
         Ok(code) => code,
@@ -96,9 +107,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(file: &PathBuf, name: &str, args: &[String]) -> anyhow::Result<ExitCode> {
+fn run(
+    file: &PathBuf,
+    name: &str,
+    args: &[String],
+    engine: &EngineArgs,
+) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut runtime = Runtime::new();
+    let mut runtime = Runtime::with_config(engine.config())?;
     let module = runtime.compile_module(&bytes)?;
     let instance = runtime.instantiate_module(&module, None)?;
     let ty = runtime
@@ -157,8 +173,11 @@ fn format_val(v: &Val) -> String {
     }
 }
 
-fn wast(engine: Engine, bounds: BoundsChecks, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let engine = engine.store_engine(bounds)?;
+fn wast(engine: &EngineArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let engine = Runtime::with_config(engine.config())?
+        .store_mut()
+        .engine()
+        .clone();
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let text = std::fs::read_to_string(file)

@@ -86,3 +86,44 @@ fn wast_reports_per_file_and_total() {
     assert!(stdout.contains("good.wast: 2 passed, 1 failed"), "{stdout}");
     assert_eq!(stdout.lines().last(), Some("2 passed, 1 failed"));
 }
+
+#[test]
+fn every_engine_gives_the_same_results_and_traps() {
+    let dir = std::env::temp_dir().join(format!("wz-cli-engines-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let oob = dir.join("oob.wat");
+    std::fs::write(
+        &oob,
+        r#"(module (memory 1) (func (export "load") (param i32) (result i32)
+             local.get 0 i32.load))"#,
+    )
+    .unwrap();
+    let oob = oob.to_str().unwrap();
+    let engines: [&[&str]; 4] = [
+        &["--engine", "auto"],
+        &["--engine", "interp"],
+        &["--engine", "jit"],
+        &["--engine", "jit", "--bounds-checks", "explicit"],
+    ];
+    for engine in engines {
+        let with = |args: &[&str]| -> Vec<String> {
+            args.iter().chain(engine).map(|s| s.to_string()).collect()
+        };
+        let run = |args: &[&str]| {
+            let args = with(args);
+            wz(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        let (ok, stdout, stderr) = run(&["run", "examples/fib.wat", "--invoke", "fib", "20"]);
+        assert!(ok, "{engine:?}: {stderr}");
+        assert_eq!(stdout.trim(), "6765", "{engine:?}");
+        let (ok, stdout, _) = run(&["run", oob, "--invoke", "load", "65532"]);
+        assert!(ok, "{engine:?}");
+        assert_eq!(stdout.trim(), "0", "{engine:?}");
+        let (ok, _, stderr) = run(&["run", oob, "--invoke", "load", "65533"]);
+        assert!(!ok, "{engine:?}");
+        assert!(
+            stderr.contains("out of bounds memory access"),
+            "{engine:?}: {stderr}"
+        );
+    }
+}

@@ -29,9 +29,14 @@ impl Engine {
         Ok(Engine::Compiler(Arc::new(JitEngine::new(config)?)))
     }
 
-    /// The JIT where this host supports it, else the interpreter.
+    /// The JIT where this host supports it (Linux on x86_64 and aarch64), else the
+    /// interpreter. The JIT engine is created once per process and shared, so its
+    /// per-signature trampolines are compiled once.
     pub fn default_for_host() -> Engine {
-        Engine::compiler().unwrap_or(Engine::Interpreter)
+        static DEFAULT: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Engine::compiler().unwrap_or(Engine::Interpreter))
+            .clone()
     }
 
     /// A short name: `interp` or `jit`.
