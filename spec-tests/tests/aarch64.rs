@@ -1,5 +1,6 @@
 //! Cross-compilation: every module of the spec suite compiles for `aarch64-unknown-linux-gnu`
-//! with the JIT, in both bounds-check modes, without an error. (Running aarch64 code needs
+//! with the JIT, in both bounds-check modes, and as an artifact (relocatable object), without
+//! an error. (Running aarch64 code needs
 //! aarch64 hardware, which CI does not have; this checks that code generation accepts every
 //! instruction the suite uses and every trampoline signature.)
 
@@ -67,7 +68,7 @@ fn every_spec_module_compiles_for_aarch64() {
     for test in proposal(Proposal::Simd) {
         files.push((test.name().to_string(), test.raw()));
     }
-    let (mut compiled, mut functions) = (0usize, 0usize);
+    let (mut compiled, mut functions, mut artifact_bytes) = (0usize, 0usize, 0usize);
     let mut failures = Vec::new();
     let mut types: HashSet<FuncType> = HashSet::new();
     for (name, text) in &files {
@@ -87,6 +88,11 @@ fn every_spec_module_compiles_for_aarch64() {
                     Err(e) => failures.push(format!("{name}: {e}")),
                 }
             }
+            // Also as a relocatable aarch64 object (the compilation-cache format).
+            match engines[0].compile_artifact(&module) {
+                Ok(bytes) => artifact_bytes += bytes.len(),
+                Err(e) => failures.push(format!("{name}: artifact: {e}")),
+            }
             types.extend(module.types.iter().cloned());
             compiled += 1;
         }
@@ -97,7 +103,7 @@ fn every_spec_module_compiles_for_aarch64() {
         }
     }
     println!(
-        "aarch64: {compiled} modules from {} files, {functions} function compilations, {} signatures",
+        "aarch64: {compiled} modules from {} files, {functions} function compilations, {} signatures, {artifact_bytes} bytes of artifacts",
         files.len(),
         types.len()
     );

@@ -120,32 +120,39 @@ fn apply(bytes: &mut [u8], base: usize, patch: Patch) -> Result<(), CompileError
     let bad = || CompileError::new("relocation out of range");
     match patch {
         Patch::PcRel32 { at, target, addend } => {
-            let value = target as i64 + addend - at as i64;
+            let value = (target as i64)
+                .checked_add(addend)
+                .and_then(|v| v.checked_sub(at as i64))
+                .ok_or_else(bad)?;
             let value = i32::try_from(value).map_err(|_| bad())?;
-            bytes
-                .get_mut(at..at + 4)
-                .ok_or_else(bad)?
-                .copy_from_slice(&value.to_le_bytes());
+            place(bytes, at, 4)?.copy_from_slice(&value.to_le_bytes());
         }
         Patch::Arm64Call { at, target } => {
             let delta = (target as i64 - at as i64) >> 2;
             if !(-(1 << 25)..(1 << 25)).contains(&delta) {
                 return Err(bad());
             }
-            let slot = bytes.get_mut(at..at + 4).ok_or_else(bad)?;
+            let slot = place(bytes, at, 4)?;
             let insn = u32::from_le_bytes(slot.try_into().expect("4 bytes"));
             let insn = (insn & 0xfc00_0000) | (delta as u32 & 0x03ff_ffff);
             slot.copy_from_slice(&insn.to_le_bytes());
         }
         Patch::Abs64 { at, value } => {
             let _ = base;
-            bytes
-                .get_mut(at..at + 8)
-                .ok_or_else(bad)?
-                .copy_from_slice(&value.to_le_bytes());
+            place(bytes, at, 8)?.copy_from_slice(&value.to_le_bytes());
         }
     }
     Ok(())
+}
+
+/// The `n` bytes at `at`, or an error when they are not all inside `bytes`.
+fn place(bytes: &mut [u8], at: usize, n: usize) -> Result<&mut [u8], CompileError> {
+    let end = at
+        .checked_add(n)
+        .ok_or_else(|| CompileError::new("relocation out of range"))?;
+    bytes
+        .get_mut(at..end)
+        .ok_or_else(|| CompileError::new("relocation out of range"))
 }
 
 fn page_size() -> usize {

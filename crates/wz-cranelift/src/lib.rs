@@ -37,8 +37,10 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod artifact;
 #[allow(unsafe_code)]
 mod code;
+mod link;
 #[allow(unsafe_code)]
 mod memory;
 mod translate;
@@ -67,7 +69,7 @@ pub use code::CodeMemory;
 pub use memory::{BoundsChecks, LinearMemory, MemoryError};
 pub use target_lexicon::Triple;
 
-use code::Patch;
+use link::{Image, RelocTarget};
 use translate::{ModuleEnv, clif_type, wasm_signature};
 use vm::{VMOffsets, VMStoreContext};
 
@@ -159,6 +161,9 @@ fn trap_from_raw(raw: u8) -> Trap {
         .find(|&c| traps::raw_code(trap_code(c)) == raw)
         .map_or(Trap::Wasm(TrapCode::Unreachable), Trap::Wasm)
 }
+
+/// The version of the artifact layout (part of every engine fingerprint).
+const ARTIFACT_FORMAT: u32 = 1;
 
 /// Options of the JIT engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -409,10 +414,78 @@ impl JitEngine {
             ));
         }
         let funcs = self.compile_functions(module)?;
-        let (code, offsets) = link(&funcs)?;
+        let image = Image::layout(&funcs)?;
         Ok(JitModule {
-            code,
-            offsets,
+            code: image.load()?,
+            offsets: image.offsets,
+            vm_offsets: VMOffsets::new(module),
+        })
+    }
+
+    /// Everything about this engine that shapes the code it generates, hashed: artifacts
+    /// record it and only load into an engine with the same one.
+    fn fingerprint(&self) -> u64 {
+        let isa_flags: Vec<String> = self
+            .isa
+            .isa_flags()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let description = format!(
+            "wz-cranelift {} artifact {}|{}|{}|{}|{:?}",
+            env!("CARGO_PKG_VERSION"),
+            ARTIFACT_FORMAT,
+            self.isa.triple(),
+            self.isa.flags(),
+            isa_flags.join(","),
+            self.config,
+        );
+        artifact::fnv1a(description.as_bytes())
+    }
+
+    fn identity(&self, module: &Module) -> artifact::Identity {
+        artifact::Identity {
+            fingerprint: self.fingerprint(),
+            module_hash: artifact::fnv1a(&module.bytes),
+            functions: module.bodies.len() as u32,
+        }
+    }
+
+    /// Compiles `module` into an *artifact*: a relocatable ELF object holding the machine code
+    /// of every defined function, its relocations and trap sites, tied to this engine's
+    /// configuration and to the module's bytes. Works for any target the engine compiles for
+    /// (x86_64 and aarch64); [`JitEngine::load_artifact`] turns it back into runnable code
+    /// without compiling.
+    pub fn compile_artifact(&self, module: &Module) -> Result<Vec<u8>, CompileError> {
+        let arch = artifact::architecture(self.isa.triple())?;
+        let image = Image::layout(&self.compile_functions(module)?)?;
+        artifact::write(&image, arch, self.identity(module))
+    }
+
+    /// Loads an artifact made by [`JitEngine::compile_artifact`] for `module`. Artifacts of
+    /// another module, wz version, target or engine configuration, and artifacts whose code
+    /// bytes changed, are refused with an error.
+    ///
+    /// # Safety
+    /// The artifact's machine code will run in this process. The checks above catch mistakes
+    /// and corruption, not a forged artifact: `artifact` must come from `compile_artifact`
+    /// (for example, from a cache only this program writes).
+    #[allow(unsafe_code)]
+    pub unsafe fn load_artifact(
+        &self,
+        module: &Module,
+        artifact: &[u8],
+    ) -> Result<JitModule, CompileError> {
+        if !self.native {
+            return Err(CompileError::new(
+                "this engine compiles for another target; its code cannot be loaded here",
+            ));
+        }
+        let arch = artifact::architecture(self.isa.triple())?;
+        let image = artifact::read(artifact, arch, self.identity(module))?;
+        Ok(JitModule {
+            code: image.load()?,
+            offsets: image.offsets,
             vm_offsets: VMOffsets::new(module),
         })
     }
@@ -530,11 +603,11 @@ impl JitEngine {
             b.finalize(self.isa.frontend_config());
             funcs.push(self.finish(&mut ctx, "trampoline generation")?);
         }
-        let (code, offsets) = link(&funcs)?;
+        let image = Image::layout(&funcs)?;
         Ok(Trampolines {
-            code,
-            entry: offsets[0],
-            host_adapter: offsets[1],
+            code: image.load()?,
+            entry: image.offsets[0],
+            host_adapter: image.offsets[1],
         })
     }
 
@@ -661,115 +734,6 @@ impl CompiledFunction {
     pub fn code(&self) -> &[u8] {
         &self.code
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum RelocTarget {
-    Function(u32),
-    LibCall(ir::LibCall),
-    Own(u32),
-}
-
-fn libcall_address(lc: ir::LibCall) -> Result<u64, CompileError> {
-    extern "C" fn floor_f32(x: f32) -> f32 {
-        x.floor()
-    }
-    extern "C" fn floor_f64(x: f64) -> f64 {
-        x.floor()
-    }
-    extern "C" fn ceil_f32(x: f32) -> f32 {
-        x.ceil()
-    }
-    extern "C" fn ceil_f64(x: f64) -> f64 {
-        x.ceil()
-    }
-    extern "C" fn trunc_f32(x: f32) -> f32 {
-        x.trunc()
-    }
-    extern "C" fn trunc_f64(x: f64) -> f64 {
-        x.trunc()
-    }
-    extern "C" fn nearest_f32(x: f32) -> f32 {
-        x.round_ties_even()
-    }
-    extern "C" fn nearest_f64(x: f64) -> f64 {
-        x.round_ties_even()
-    }
-    extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-        a.mul_add(b, c)
-    }
-    extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-        a.mul_add(b, c)
-    }
-    Ok(match lc {
-        ir::LibCall::FloorF32 => floor_f32 as *const () as u64,
-        ir::LibCall::FloorF64 => floor_f64 as *const () as u64,
-        ir::LibCall::CeilF32 => ceil_f32 as *const () as u64,
-        ir::LibCall::CeilF64 => ceil_f64 as *const () as u64,
-        ir::LibCall::TruncF32 => trunc_f32 as *const () as u64,
-        ir::LibCall::TruncF64 => trunc_f64 as *const () as u64,
-        ir::LibCall::NearestF32 => nearest_f32 as *const () as u64,
-        ir::LibCall::NearestF64 => nearest_f64 as *const () as u64,
-        ir::LibCall::FmaF32 => fma_f32 as *const () as u64,
-        ir::LibCall::FmaF64 => fma_f64 as *const () as u64,
-        other => return Err(CompileError::new(format!("unsupported libcall {other:?}"))),
-    })
-}
-
-/// Lays functions out one after another and loads them; returns each function's offset.
-fn link(funcs: &[CompiledFunction]) -> Result<(Arc<CodeMemory>, Vec<usize>), CompileError> {
-    let mut code = Vec::new();
-    let mut offsets = Vec::with_capacity(funcs.len());
-    for f in funcs {
-        while code.len() % 16 != 0 {
-            code.push(0);
-        }
-        offsets.push(code.len());
-        code.extend_from_slice(&f.code);
-    }
-    let mut patches = Vec::new();
-    let mut traps = Vec::new();
-    for (f, &start) in funcs.iter().zip(&offsets) {
-        for &(at, kind, target, addend) in &f.relocs {
-            let at = start + at as usize;
-            let patch = match (kind, target) {
-                (Reloc::Abs8, RelocTarget::LibCall(lc)) => Patch::Abs64 {
-                    at,
-                    value: libcall_address(lc)?.wrapping_add(addend as u64),
-                },
-                (
-                    Reloc::X86CallPCRel4 | Reloc::X86CallPLTRel4 | Reloc::X86PCRel4,
-                    RelocTarget::Function(i),
-                ) => Patch::PcRel32 {
-                    at,
-                    target: *offsets
-                        .get(i as usize)
-                        .ok_or_else(|| CompileError::new("call to an unknown function"))?,
-                    addend,
-                },
-                (Reloc::X86PCRel4 | Reloc::X86CallPCRel4, RelocTarget::Own(o)) => Patch::PcRel32 {
-                    at,
-                    target: start + o as usize,
-                    addend,
-                },
-                (Reloc::Arm64Call, RelocTarget::Function(i)) => Patch::Arm64Call {
-                    at,
-                    target: *offsets
-                        .get(i as usize)
-                        .ok_or_else(|| CompileError::new("call to an unknown function"))?,
-                },
-                (kind, target) => {
-                    return Err(CompileError::new(format!(
-                        "unsupported relocation {kind:?} to {target:?}"
-                    )));
-                }
-            };
-            patches.push(patch);
-        }
-        traps.extend(f.traps.iter().map(|&(o, c)| (start as u32 + o, c)));
-    }
-    let memory = CodeMemory::new(&code, &patches, traps)?;
-    Ok((memory, offsets))
 }
 
 /// A module's compiled code, loaded and executable.

@@ -23,6 +23,34 @@ use crate::{Engine, Error, ErrorKind, TrapCode};
 // compiled code only runs on the thread that holds `&mut Store`.
 unsafe impl Send for Store {}
 
+impl crate::CompiledModule {
+    /// Decodes and validates `bytes` and loads its machine code from `artifact` (made by
+    /// [`CompiledModule::compile_artifact`](crate::CompiledModule::compile_artifact) with an
+    /// engine of the same configuration) instead of compiling. An artifact of another module,
+    /// engine configuration, wz version or target, or a changed one, is an error.
+    ///
+    /// # Safety
+    /// The artifact's machine code runs in this process; the checks catch mistakes and
+    /// corruption, not forgery. `artifact` must come from `compile_artifact`, for example from
+    /// a cache only this program writes.
+    pub unsafe fn from_artifact(
+        bytes: &[u8],
+        features: wz_binary::Features,
+        engine: &Engine,
+        artifact: &[u8],
+    ) -> Result<Self, Error> {
+        let Engine::Compiler(jit) = engine else {
+            return Err(Error::usage(
+                "artifacts hold machine code: they need the JIT",
+            ));
+        };
+        let module = wz_binary::Module::decode(bytes, features)?;
+        // SAFETY: the caller vouches for the artifact's origin.
+        let code = unsafe { jit.load_artifact(&module, artifact)? };
+        Ok(Self::from_jit(module, engine, code))
+    }
+}
+
 /// The builtins every JIT store hands to compiled code.
 pub(crate) static BUILTINS: Builtins = Builtins {
     memory_grow,

@@ -102,6 +102,34 @@ impl CompiledModule {
         })
     }
 
+    /// A module of `engine` whose code is already compiled.
+    pub(crate) fn from_jit(module: Module, engine: &Engine, code: JitModule) -> Self {
+        CompiledModule {
+            inner: Arc::new(Inner {
+                module,
+                engine: engine.clone(),
+                code: Code::Jit(code),
+            }),
+        }
+    }
+
+    /// Decodes, validates and compiles `bytes` for the JIT `engine` into an artifact: a
+    /// relocatable object that [`CompiledModule::from_artifact`] loads without compiling.
+    /// Fails for the interpreter, whose compiled form is not machine code.
+    pub fn compile_artifact(
+        bytes: &[u8],
+        features: Features,
+        engine: &Engine,
+    ) -> Result<Vec<u8>, Error> {
+        let Engine::Compiler(jit) = engine else {
+            return Err(Error::usage(
+                "artifacts hold machine code: they need the JIT",
+            ));
+        };
+        let module = Module::decode(bytes, features)?;
+        Ok(jit.compile_artifact(&module)?)
+    }
+
     /// The decoded module description.
     pub fn module(&self) -> &Module {
         &self.inner.module

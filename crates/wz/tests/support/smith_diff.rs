@@ -1,0 +1,214 @@
+//! Random valid modules from wasm-smith, run on the interpreter and on the JIT: instantiation,
+//! every exported function's results or trap, and afterwards the exported globals and
+//! memories must be the same. Shared by the `smith_differential` test and the `diff` fuzz
+//! target (which includes this file by path).
+//!
+//! Modules are generated with NaN canonicalization (wasm-smith rewrites every float result
+//! that is a NaN to the canonical one) so results are deterministic, and with fuel so every
+//! loop and recursion ends. A call that exhausts the stack on either engine ends the
+//! comparison: the engines' stack depths differ by design.
+
+use arbitrary::{Result, Unstructured};
+use wz::{ErrorKind, Extern, InstanceId, Runtime, RuntimeConfig, TrapCode, Val, ValType};
+
+/// A wasm-smith configuration for Wasm 2.0 modules without imports.
+pub fn config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
+    let mut c: wasm_smith::Config = u.arbitrary()?;
+    c.exceptions_enabled = false;
+    c.gc_enabled = false;
+    c.compact_imports_enabled = false;
+    c.custom_descriptors_enabled = false;
+    c.custom_page_sizes_enabled = false;
+    c.memory64_enabled = false;
+    c.relaxed_simd_enabled = false;
+    c.shared_everything_threads_enabled = false;
+    c.tail_call_enabled = false;
+    c.threads_enabled = false;
+    c.wide_arithmetic_enabled = false;
+    c.extended_const_enabled = false;
+    c.max_memories = c.max_memories.min(1);
+    c.max_tables = c.max_tables.min(8);
+    c.max_imports = 0;
+    c.max_memory32_bytes = c.max_memory32_bytes.min(16 << 20);
+    c.canonicalize_nans = true;
+    // Every function, global and memory exported, so all of them are compared.
+    c.export_everything = true;
+    c.max_funcs = c.max_funcs.clamp(5, 50);
+    c.min_funcs = 5;
+    Ok(c)
+}
+
+/// What one comparison did.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Exported functions called on both engines with matching outcomes.
+    pub calls: usize,
+    /// Why the comparison stopped early, if it did.
+    pub stopped: Option<&'static str>,
+}
+
+fn arg(u: &mut Unstructured<'_>, t: ValType) -> Result<Val> {
+    Ok(match t {
+        ValType::I32 => Val::I32(u.arbitrary()?),
+        ValType::I64 => Val::I64(u.arbitrary()?),
+        ValType::F32 => Val::F32(u.arbitrary()?),
+        ValType::F64 => Val::F64(u.arbitrary()?),
+        ValType::V128 => Val::V128(u.arbitrary()?),
+        other => Val::default_for(other),
+    })
+}
+
+struct Side {
+    name: &'static str,
+    runtime: Runtime,
+    instance: Option<InstanceId>,
+}
+
+fn same_outcome<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    a: &std::result::Result<T, wz::Error>,
+    b: &std::result::Result<T, wz::Error>,
+) -> std::result::Result<(), String> {
+    match (a, b) {
+        (Ok(x), Ok(y)) if x == y => Ok(()),
+        (Err(x), Err(y)) => match (x.kind(), y.kind()) {
+            (ErrorKind::Trap(p), ErrorKind::Trap(q)) if p == q => Ok(()),
+            _ if std::mem::discriminant(x.kind()) == std::mem::discriminant(y.kind())
+                && !matches!(x.kind(), ErrorKind::Trap(_)) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("{what}: interp: {x} / jit: {y}")),
+        },
+        _ => Err(format!("{what}: interp: {a:?} / jit: {b:?}")),
+    }
+}
+
+fn exhausted<T>(r: &std::result::Result<T, wz::Error>) -> bool {
+    matches!(r, Err(e) if matches!(e.kind(), ErrorKind::Trap(TrapCode::StackOverflow)))
+}
+
+/// Generates a module from `u` and compares the engines on it. `Err` describes a difference;
+/// `Ok` also covers inputs wasm-smith could not use.
+pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String> {
+    let no_module = Verdict {
+        calls: 0,
+        stopped: Some("wasm-smith made no module"),
+    };
+    let Ok(config) = config(u) else {
+        return Ok(no_module);
+    };
+    let Ok(mut module) = wasm_smith::Module::new(config, u) else {
+        return Ok(no_module);
+    };
+    if module.ensure_termination(1_000).is_err() {
+        return Ok(Verdict {
+            calls: 0,
+            stopped: Some("wasm-smith could not add fuel"),
+        });
+    }
+    let bytes = module.to_bytes();
+    let mut sides = Vec::new();
+    for (name, config) in [
+        ("interp", RuntimeConfig::interpreter()),
+        ("jit", RuntimeConfig::compiler()),
+    ] {
+        let Ok(runtime) = Runtime::with_config(config) else {
+            return Ok(Verdict {
+                calls: 0,
+                stopped: Some("the JIT is not available on this host"),
+            });
+        };
+        sides.push(Side {
+            name,
+            runtime,
+            instance: None,
+        });
+    }
+    let mut instances = Vec::new();
+    for side in &mut sides {
+        let compiled = side
+            .runtime
+            .compile_module(&bytes)
+            .map_err(|e| format!("{}: a valid module failed to compile: {e}", side.name))?;
+        instances.push(side.runtime.instantiate_module(&compiled, None));
+    }
+    if instances.iter().any(exhausted) {
+        return Ok(Verdict {
+            calls: 0,
+            stopped: Some("stack exhausted"),
+        });
+    }
+    same_outcome("instantiation", &instances[0], &instances[1])?;
+    let (Ok(a), Ok(b)) = (&instances[0], &instances[1]) else {
+        return Ok(Verdict {
+            calls: 0,
+            stopped: Some("instantiation failed on both engines"),
+        });
+    };
+    sides[0].instance = Some(*a);
+    sides[1].instance = Some(*b);
+    let exports: Vec<(String, Extern)> = sides[0].runtime.store_mut().exports(*a).to_vec();
+    let mut verdict = Verdict::default();
+    for (name, export) in &exports {
+        let Extern::Func(f) = export else { continue };
+        let ty = sides[0].runtime.store_mut().func_type(*f).clone();
+        let Ok(args) = ty
+            .params()
+            .iter()
+            .map(|t| arg(u, *t))
+            .collect::<Result<Vec<Val>>>()
+        else {
+            break;
+        };
+        let outcomes: Vec<_> = sides
+            .iter_mut()
+            .map(|s| {
+                let instance = s.instance.expect("instantiated");
+                s.runtime.call(instance, name, &args)
+            })
+            .collect();
+        if outcomes.iter().any(exhausted) {
+            verdict.stopped = Some("stack exhausted");
+            return Ok(verdict);
+        }
+        same_outcome(&format!("call {name}{args:?}"), &outcomes[0], &outcomes[1])?;
+        verdict.calls += 1;
+    }
+    compare_state(&mut sides, &exports)?;
+    Ok(verdict)
+}
+
+/// Exported globals and memories must hold the same values on both sides.
+fn compare_state(
+    sides: &mut [Side],
+    exports: &[(String, Extern)],
+) -> std::result::Result<(), String> {
+    for (name, _) in exports {
+        let values: Vec<Option<(Val, Vec<u8>)>> = sides
+            .iter_mut()
+            .map(|s| {
+                let instance = s.instance.expect("instantiated");
+                let store = s.runtime.store_mut();
+                match store.export(instance, name)? {
+                    Extern::Global(g) => Some((store.global_get(g), Vec::new())),
+                    Extern::Memory(m) => Some((Val::I32(0), store.memory_data(m).to_vec())),
+                    _ => None,
+                }
+            })
+            .collect();
+        if values[0] != values[1] {
+            let describe = |v: &Option<(Val, Vec<u8>)>| match v {
+                Some((g, m)) if m.is_empty() => format!("{g:?}"),
+                Some((_, m)) => format!("memory of {} bytes", m.len()),
+                None => "nothing".into(),
+            };
+            return Err(format!(
+                "export {name} differs after the calls: interp {} / jit {}",
+                describe(&values[0]),
+                describe(&values[1])
+            ));
+        }
+    }
+    Ok(())
+}
