@@ -699,8 +699,7 @@ impl JitEngine {
             let f = &*func;
             let outermost = (*store).stack_limit == 0;
             if outermost {
-                (*store).stack_limit =
-                    traps::stack_pointer().saturating_sub(self.config.max_wasm_stack);
+                (*store).stack_limit = stack_limit(self.config.max_wasm_stack);
             }
             (f.code, f.vmctx, outermost)
         };
@@ -718,6 +717,22 @@ impl JitEngine {
             unsafe { (*store).stack_limit = 0 };
         }
         outcome.map_err(trap_from_raw)
+    }
+}
+
+/// Host stack kept free below wasm frames: for the signal handler, builtins and host
+/// functions called from wasm.
+const HOST_STACK_RESERVE: usize = 128 * 1024;
+
+/// The lowest stack address wasm code may use in a call starting here: `max_wasm_stack`
+/// below the current stack pointer, but never closer than [`HOST_STACK_RESERVE`] to the
+/// thread's stack end, so deep recursion traps with "call stack exhausted" even on threads
+/// with small stacks instead of reaching the guard page.
+fn stack_limit(max_wasm_stack: usize) -> usize {
+    let by_budget = traps::stack_pointer().saturating_sub(max_wasm_stack);
+    match traps::stack_low() {
+        Some(low) => by_budget.max(low.saturating_add(HOST_STACK_RESERVE)),
+        None => by_budget,
     }
 }
 

@@ -390,3 +390,38 @@ pub(crate) fn stack_pointer() -> usize {
     let marker = 0u8;
     std::hint::black_box(&marker) as *const u8 as usize
 }
+
+/// The lowest usable address of the current thread's stack (just above its guard page), or
+/// `None` where it cannot be found. Looked up once per thread.
+pub(crate) fn stack_low() -> Option<usize> {
+    thread_local! {
+        static LOW: Option<usize> = thread_stack_low();
+    }
+    LOW.with(|l| *l)
+}
+
+#[cfg(target_os = "linux")]
+fn thread_stack_low() -> Option<usize> {
+    // SAFETY: `attr` is initialized by pthread_getattr_np before it is read and destroyed
+    // after; the out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let mut guard: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0
+            && libc::pthread_attr_getguardsize(&attr, &mut guard) == 0;
+        libc::pthread_attr_destroy(&mut attr);
+        // glibc reports the stack including its guard area for new threads; skipping the
+        // guard size is safe either way.
+        ok.then(|| addr as usize + guard)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_stack_low() -> Option<usize> {
+    None
+}

@@ -121,3 +121,29 @@ fn modules_only_run_on_their_engine() {
     let e = store.instantiate(&module, &[]).unwrap_err();
     assert!(e.to_string().contains("jit engine"), "{e}");
 }
+
+#[test]
+fn deep_recursion_on_a_small_thread_stack_traps() {
+    let Some(engine) = jit() else { return };
+    let wasm = wat::parse_str(TRAPS).unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    // The thread's stack is smaller than the 512 KiB the JIT allows wasm by default: the
+    // limit must come from the thread's real stack end, or this would hit the guard page.
+    for stack in [192 * 1024, 256 * 1024, 1024 * 1024] {
+        let (engine, module) = (engine.clone(), module.clone());
+        let outcome = std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || {
+                let mut store = Store::with_engine(engine);
+                let i = store.instantiate(&module, &[]).unwrap();
+                let e = call(&mut store, i, "deep", &[Val::I32(0)]).unwrap_err();
+                let ok = call(&mut store, i, "div", &[Val::I32(9), Val::I32(3)]).unwrap();
+                (e.trap_code(), ok)
+            })
+            .unwrap()
+            .join()
+            .expect("the thread did not crash");
+        assert_eq!(outcome.0, Some(TrapCode::StackOverflow), "stack {stack}");
+        assert_eq!(outcome.1, vec![Val::I32(3)]);
+    }
+}
