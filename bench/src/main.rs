@@ -1,0 +1,362 @@
+//! wz against wasmtime and wasmi, side by side in one run.
+//!
+//! `cargo run --release` (from `bench/`) measures, per workload, the phases compile (decode,
+//! validate and compile), instantiate (a new store and an instance) and execute (one call of
+//! the workload's `run` export) on wz's interpreter, wz's JIT, wasmi and wasmtime, checks that
+//! all four computed the same result, and prints a markdown table with the ratios
+//! wz-jit/wasmtime and wz-interp/wasmi. `--write` also puts the table into
+//! `docs/performance.md`. `--scaling` compiles generated modules of growing size to show how
+//! compile time grows with module size. Workload names as arguments (`fib sieve large`) limit
+//! the run to those.
+
+mod large;
+mod peers;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use peers::{Engine, all_engines};
+
+/// A program in `workloads/` and the argument its `run` export is called with.
+struct Workload {
+    name: &'static str,
+    wat: &'static str,
+    arg: i32,
+    /// What `run(arg)` returns, when known independently of the engines.
+    expected: Option<i64>,
+}
+
+const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "fib",
+        wat: include_str!("../workloads/fib.wat"),
+        arg: 30,
+        expected: Some(832_040),
+    },
+    Workload {
+        name: "sieve",
+        wat: include_str!("../workloads/sieve.wat"),
+        arg: 10_000_000,
+        expected: Some(664_579),
+    },
+    Workload {
+        name: "matmul",
+        wat: include_str!("../workloads/matmul.wat"),
+        arg: 200,
+        expected: None,
+    },
+    Workload {
+        name: "sort",
+        wat: include_str!("../workloads/sort.wat"),
+        arg: 1_000_000,
+        expected: None,
+    },
+    Workload {
+        name: "vm",
+        wat: include_str!("../workloads/vm.wat"),
+        arg: 3_000_000,
+        expected: None,
+    },
+    Workload {
+        name: "simd",
+        wat: include_str!("../workloads/simd.wat"),
+        arg: 65_536,
+        expected: None,
+    },
+];
+
+/// Timed executions per engine and workload.
+const EXECUTE_ROUNDS: usize = 7;
+
+/// The median of `runs` timings of `f`, running it at least `min` times and until `budget`
+/// is spent (at most `max` times).
+fn measure(
+    min: usize,
+    max: usize,
+    budget: Duration,
+    mut f: impl FnMut() -> Result<()>,
+) -> Result<Duration> {
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < min || (times.len() < max && start.elapsed() < budget) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed());
+    }
+    if std::env::var_os("WZ_BENCH_TRACE").is_some() {
+        eprintln!("  times: {times:?}");
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+fn format_duration(d: Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    if ns < 1e3 {
+        format!("{ns:.0} ns")
+    } else if ns < 1e6 {
+        format!("{:.1} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+/// One row: a phase of a workload on every engine (`None`: not measured).
+struct Row {
+    workload: String,
+    phase: &'static str,
+    times: Vec<Option<Duration>>,
+}
+
+fn ratio(a: Option<Duration>, b: Option<Duration>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if !b.is_zero() => format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64()),
+        _ => "–".into(),
+    }
+}
+
+fn table(engines: &[Box<dyn Engine>], rows: &[Row]) -> String {
+    let names: Vec<&str> = engines.iter().map(|e| e.name()).collect();
+    let index = |n: &str| names.iter().position(|x| *x == n);
+    let mut out = format!(
+        "| workload | phase | {} | wz-jit / wasmtime | wz-interp / wasmi |\n|---|---|{}---|---|\n",
+        names.join(" | "),
+        "---|".repeat(names.len())
+    );
+    let mut jit_ratios = Vec::new();
+    let mut interp_ratios = Vec::new();
+    for row in rows {
+        let cell = |n: &str| index(n).and_then(|i| row.times[i]);
+        let times: Vec<String> = row
+            .times
+            .iter()
+            .map(|t| t.map_or("–".into(), format_duration))
+            .collect();
+        if row.phase == "execute" {
+            if let (Some(a), Some(b)) = (cell("wz-jit"), cell("wasmtime")) {
+                jit_ratios.push(a.as_secs_f64() / b.as_secs_f64());
+            }
+            if let (Some(a), Some(b)) = (cell("wz-interp"), cell("wasmi")) {
+                interp_ratios.push(a.as_secs_f64() / b.as_secs_f64());
+            }
+        }
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            row.workload,
+            row.phase,
+            times.join(" | "),
+            ratio(cell("wz-jit"), cell("wasmtime")),
+            ratio(cell("wz-interp"), cell("wasmi")),
+        ));
+    }
+    let geomean = |r: &[f64]| {
+        if r.is_empty() {
+            "–".to_string()
+        } else {
+            format!(
+                "{:.2}×",
+                (r.iter().map(|x| x.ln()).sum::<f64>() / r.len() as f64).exp()
+            )
+        }
+    };
+    if !jit_ratios.is_empty() || !interp_ratios.is_empty() {
+        out.push_str(&format!(
+            "\nExecution geomean: wz-jit / wasmtime {}, wz-interp / wasmi {}.\n",
+            geomean(&jit_ratios),
+            geomean(&interp_ratios)
+        ));
+    }
+    out
+}
+
+fn run_workloads(
+    engines: &mut [Box<dyn Engine>],
+    selected: impl Fn(&str) -> bool,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for w in WORKLOADS.iter().filter(|w| selected(w.name)) {
+        let wasm = wat::parse_str(w.wat).with_context(|| format!("{}.wat", w.name))?;
+        let mut compile = Vec::new();
+        let mut instantiate = Vec::new();
+        let mut execute: Vec<Option<Vec<Duration>>> = Vec::new();
+        let mut results = Vec::new();
+        for e in engines.iter_mut() {
+            eprintln!("{} on {}", w.name, e.name());
+            // An engine whose default configuration rejects the workload sits it out.
+            if let Err(why) = e.compile(&wasm) {
+                notes.push(format!("{} does not run `{}`: {why}", e.name(), w.name));
+                compile.push(None);
+                instantiate.push(None);
+                execute.push(None);
+                continue;
+            }
+            compile.push(Some(measure(3, 20, Duration::from_secs(1), || {
+                e.compile(&wasm)
+            })?));
+            instantiate.push(Some(measure(10, 2000, Duration::from_millis(500), || {
+                e.instantiate()
+            })?));
+            // Every workload initializes the memory it uses, so one instance serves all runs.
+            e.instantiate()?;
+            // A first run (page faults, caches) that is not timed.
+            results.push((e.name(), e.run(w.arg)?));
+            execute.push(Some(Vec::new()));
+        }
+        // Executions are timed in rounds that run every engine once, so drift in the
+        // machine's state (frequency, caches, neighbours) affects all engines alike.
+        for _ in 0..EXECUTE_ROUNDS {
+            for (e, times) in engines.iter_mut().zip(execute.iter_mut()) {
+                let Some(times) = times else { continue };
+                let t = Instant::now();
+                let r = e.run(w.arg)?;
+                times.push(t.elapsed());
+                if let Some((_, first)) = results.iter().find(|(n, _)| *n == e.name())
+                    && *first != r
+                {
+                    bail!("{} on {} gave {r}, then {first}", w.name, e.name());
+                }
+            }
+        }
+        let execute: Vec<Option<Duration>> = execute
+            .into_iter()
+            .map(|t| {
+                t.map(|mut t| {
+                    t.sort();
+                    t[t.len() / 2]
+                })
+            })
+            .collect();
+        let first = results[0].1;
+        if results.iter().any(|(_, r)| *r != first) || w.expected.is_some_and(|x| x != first) {
+            bail!(
+                "{}: the engines disagree: {results:?} (expected {:?})",
+                w.name,
+                w.expected
+            );
+        }
+        for (phase, times) in [
+            ("compile", compile),
+            ("instantiate", instantiate),
+            ("execute", execute),
+        ] {
+            rows.push(Row {
+                workload: w.name.to_string(),
+                phase,
+                times,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Compile time of the generated large module (and, with `scaling`, of 1/4, 1/2 and 2× it).
+fn run_large(engines: &mut [Box<dyn Engine>], scaling: bool) -> Result<Vec<Row>> {
+    let sizes: &[u32] = if scaling {
+        &[2_500, 10_000, 40_000, 160_000]
+    } else {
+        &[20_000]
+    };
+    let mut rows = Vec::new();
+    for &functions in sizes {
+        let wasm = large::module(functions);
+        let mut times = Vec::new();
+        for e in engines.iter_mut() {
+            eprintln!("large ({} bytes) on {}", wasm.len(), e.name());
+            times.push(Some(measure(1, 3, Duration::from_secs(5), || {
+                e.compile(&wasm)
+            })?));
+        }
+        rows.push(Row {
+            workload: format!(
+                "large ({functions} functions, {:.1} MB)",
+                wasm.len() as f64 / 1e6
+            ),
+            phase: "compile",
+            times,
+        });
+    }
+    Ok(rows)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores, {}", std::env::consts::ARCH)
+}
+
+fn today() -> String {
+    std::process::Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|| "unknown date".into())
+}
+
+/// Writes `report` between `<!-- {section}:begin -->` and `<!-- {section}:end -->` in
+/// `docs/performance.md`.
+fn write_docs(section: &str, report: &str) -> Result<()> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/performance.md");
+    let doc = std::fs::read_to_string(path)?;
+    let (begin, end) = (
+        format!("<!-- {section}:begin -->"),
+        format!("<!-- {section}:end -->"),
+    );
+    let (Some(b), Some(e)) = (doc.find(&begin), doc.find(&end)) else {
+        bail!("docs/performance.md has no {begin} ... {end} section");
+    };
+    let new = format!("{}{begin}\n{report}{}", &doc[..b], &doc[e..]);
+    std::fs::write(path, new)?;
+    eprintln!("wrote {path}");
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let write = args.iter().any(|a| a == "--write");
+    let scaling = args.iter().any(|a| a == "--scaling");
+    let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let mut engines = all_engines()?;
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    if scaling {
+        rows.extend(run_large(&mut engines, true)?);
+    } else {
+        let selected = |name: &str| only.is_empty() || only.iter().any(|o| o.as_str() == name);
+        rows.extend(run_workloads(&mut engines, selected, &mut notes)?);
+        if selected("large") {
+            rows.extend(run_large(&mut engines, false)?);
+        }
+    }
+    let mut report = format!(
+        "Measured {} on {} (`cargo run --release{}` in `bench/`); medians.\n\n{}",
+        today(),
+        machine(),
+        if scaling { " -- --scaling" } else { "" },
+        table(&engines, &rows)
+    );
+    for note in &notes {
+        report.push_str(&format!("\n- {note}"));
+    }
+    if !notes.is_empty() {
+        report.push('\n');
+    }
+    println!("{report}");
+    if write {
+        write_docs(if scaling { "scaling" } else { "bench" }, &report)?;
+    }
+    Ok(())
+}
