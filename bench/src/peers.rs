@@ -1,7 +1,7 @@
 //! The four engines behind one interface: compile a module, instantiate it in a new store,
 //! call its `run` export.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 
 /// One engine under measurement. `compile` keeps the last compiled module, `instantiate` a
 /// new store with an instance of it.
@@ -34,7 +34,7 @@ struct Wz {
     config: wz::RuntimeConfig,
     compiler: wz::Runtime,
     module: Option<wz::CompiledModule>,
-    instance: Option<(wz::Runtime, wz::InstanceId)>,
+    instance: Option<(wz::Runtime, Option<wz::TypedFunction<i32, i64>>)>,
 }
 
 impl Wz {
@@ -63,21 +63,19 @@ impl Engine for Wz {
         let module = self.module.as_ref().context("nothing compiled")?;
         // Drop the previous store first, as the other engines do.
         self.instance = None;
-        let mut runtime = wz::Runtime::with_config(self.config.clone())?;
-        let instance = runtime.instantiate_module(module, None)?;
-        self.instance = Some((runtime, instance));
+        let runtime = wz::Runtime::with_config(self.config.clone())?;
+        let config = wz::ModuleConfig::new().with_name("");
+        let instance = runtime.instantiate_module(module, config)?;
+        let run = instance
+            .exported_function("run")
+            .and_then(|f| f.typed::<i32, i64>().ok());
+        self.instance = Some((runtime, run));
         Ok(())
     }
 
     fn run(&mut self, arg: i32) -> Result<i64> {
-        let (runtime, instance) = self.instance.as_mut().context("not instantiated")?;
-        match runtime
-            .call(*instance, "run", &[wz::Val::I32(arg)])?
-            .as_slice()
-        {
-            [wz::Val::I64(r)] => Ok(*r),
-            other => Err(anyhow!("run returned {other:?}")),
-        }
+        let (_, run) = self.instance.as_ref().context("not instantiated")?;
+        Ok(run.as_ref().context("no run export")?.call(arg)?)
     }
 }
 

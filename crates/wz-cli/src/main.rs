@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use wz::{Features, Runtime, RuntimeConfig, Val, ValType};
+use wz::{Features, ModuleConfig, Runtime, RuntimeConfig, Val, ValType};
 
 #[derive(Parser)]
 #[command(
@@ -49,16 +49,36 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
+    /// The store-level engine, for the wast runner (which drives a store directly).
+    fn store_engine(&self) -> anyhow::Result<wz_store::Engine> {
+        let bounds_checks = self.bounds_checks();
+        let jit = || {
+            wz_store::Engine::compiler_with(wz_store::JitConfig {
+                bounds_checks,
+                ..wz_store::JitConfig::default()
+            })
+        };
+        Ok(match self.engine {
+            Engine::Interp => wz_store::Engine::Interpreter,
+            Engine::Jit => jit()?,
+            Engine::Auto => jit().unwrap_or(wz_store::Engine::Interpreter),
+        })
+    }
+
+    fn bounds_checks(&self) -> wz::BoundsChecks {
+        match self.bounds_checks {
+            BoundsChecks::GuardPages => wz::BoundsChecks::GuardPages,
+            BoundsChecks::Explicit => wz::BoundsChecks::Explicit,
+        }
+    }
+
     fn config(&self) -> RuntimeConfig {
         let config = match self.engine {
             Engine::Auto => RuntimeConfig::new(),
             Engine::Interp => RuntimeConfig::interpreter(),
             Engine::Jit => RuntimeConfig::compiler(),
         };
-        config.with_bounds_checks(match self.bounds_checks {
-            BoundsChecks::GuardPages => wz::BoundsChecks::GuardPages,
-            BoundsChecks::Explicit => wz::BoundsChecks::Explicit,
-        })
+        config.with_bounds_checks(self.bounds_checks())
     }
 }
 
@@ -114,13 +134,15 @@ fn run(
     engine: &EngineArgs,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut runtime = Runtime::with_config(engine.config())?;
-    let module = runtime.compile_module(&bytes)?;
-    let instance = runtime.instantiate_module(&module, None)?;
-    let ty = runtime
-        .exported_func_type(instance, name)
-        .with_context(|| format!("{} exports no function named \"{name}\"", file.display()))?
-        .clone();
+    let runtime = Runtime::with_config(engine.config())?;
+    let compiled = runtime.compile_module(&bytes)?;
+    // The function to call is given explicitly, so no start function runs first.
+    let config = ModuleConfig::new().with_start_functions(&[]);
+    let module = runtime.instantiate_module(&compiled, config)?;
+    let func = module
+        .exported_function(name)
+        .with_context(|| format!("{} exports no function named \"{name}\"", file.display()))?;
+    let ty = func.definition().ty().clone();
     if ty.params().len() != args.len() {
         bail!(
             "\"{name}\" takes {} arguments ({}), got {}",
@@ -135,7 +157,7 @@ fn run(
         .zip(args)
         .map(|(t, a)| parse_arg(*t, a))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let results = runtime.call(instance, name, &values)?;
+    let results = func.call_values(&values)?;
     let text: Vec<String> = results.iter().map(format_val).collect();
     println!("{}", text.join(" "));
     Ok(ExitCode::SUCCESS)
@@ -174,10 +196,7 @@ fn format_val(v: &Val) -> String {
 }
 
 fn wast(engine: &EngineArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let engine = Runtime::with_config(engine.config())?
-        .store_mut()
-        .engine()
-        .clone();
+    let engine = engine.store_engine()?;
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let text = std::fs::read_to_string(file)

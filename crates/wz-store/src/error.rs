@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Host(Box<dyn std::error::Error + Send + Sync>),
     /// The guest or a host function asked to exit with this code.
     Exit(u32),
+    /// The module was closed (with this exit code) before or during the call.
+    Closed(u32),
     /// A name is already in use, an export is missing, arguments do not match, ...
     Usage(String),
 }
@@ -62,10 +64,10 @@ impl Error {
         }
     }
 
-    /// The exit code, if the guest exited.
+    /// The exit code, if the guest exited or the module was closed.
     pub fn exit_code(&self) -> Option<u32> {
         match *self.kind {
-            ErrorKind::Exit(code) => Some(code),
+            ErrorKind::Exit(code) | ErrorKind::Closed(code) => Some(code),
             _ => None,
         }
     }
@@ -81,6 +83,7 @@ impl fmt::Display for Error {
             ErrorKind::Trap(code) => write!(f, "wasm trap: {code}"),
             ErrorKind::Host(e) => write!(f, "host function failed: {e}"),
             ErrorKind::Exit(code) => write!(f, "exited with code {code}"),
+            ErrorKind::Closed(code) => write!(f, "module closed with exit code {code}"),
             ErrorKind::Usage(m) => f.write_str(m),
         }
     }

@@ -203,6 +203,11 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the registration of `name`, so it can be taken again; the instance stays.
+    pub fn unregister(&mut self, name: &str) -> Option<InstanceId> {
+        self.names.remove(name)
+    }
+
     /// The instance registered under `name`.
     pub fn instance_by_name(&self, name: &str) -> Option<InstanceId> {
         self.names.get(name).copied()
@@ -332,7 +337,8 @@ impl Store {
                 instance: id,
                 code: code.clone(),
             };
-            let f = self.push_func(FuncEntity::new(kind, ty, type_id, 0))?;
+            let slots = slot_count(ty.params()).max(slot_count(ty.results()));
+            let f = self.push_func(FuncEntity::new(kind, ty, type_id, slots))?;
             inst.funcs.push(f.0);
         }
         if let Some(jit) = module.jit() {
@@ -348,7 +354,8 @@ impl Store {
                     .cloned()
                     .unwrap_or_else(|| FuncType::new([], []));
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
-                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id, 0))?;
+                let slots = slot_count(ty.params()).max(slot_count(ty.results()));
+                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id, slots))?;
                 let vmfunc = self.funcs[f.0 as usize]
                     .vmfunc
                     .as_mut()
@@ -524,7 +531,73 @@ impl Store {
         &self.funcs[func.0 as usize].ty
     }
 
-    /// Calls `func` with `args`, returning its results.
+    /// The number of raw slots a call of `func` needs: the larger of its parameter and result
+    /// slots (one per value, two per `v128`).
+    pub fn call_slots(&self, func: FuncId) -> usize {
+        self.funcs
+            .get(func.0 as usize)
+            .map_or(0, |f| f.host_slots as usize)
+    }
+
+    /// Calls `func` with raw values, without allocating: the parameters are in `slots` on
+    /// entry (one slot per value, two for a `v128`, low half first) and the results replace
+    /// them. `slots` must hold at least [`Store::call_slots`] values; types are not checked.
+    pub fn call_raw(&mut self, func: FuncId, slots: &mut [u64]) -> Result<(), Error> {
+        let entity = self
+            .funcs
+            .get(func.0 as usize)
+            .ok_or_else(|| Error::usage("unknown function"))?;
+        if slots.len() < entity.host_slots as usize {
+            return Err(Error::usage(format!(
+                "a call of {} needs {} slots, got {}",
+                entity.ty,
+                entity.host_slots,
+                slots.len()
+            )));
+        }
+        if self.depth >= MAX_REENTRY {
+            return Err(TrapCode::StackOverflow.into());
+        }
+        self.depth += 1;
+        let outcome = match &self.funcs[func.0 as usize].kind {
+            FuncKind::Jit => crate::jit::call(self, func, slots),
+            FuncKind::Wasm { instance, code } => {
+                let (instance, code) = (*instance, code.clone());
+                let params = code.num_param_slots as usize;
+                let mut stack = self.stacks.pop().unwrap_or_else(|| Stack::new(self.limits));
+                let mut small = [0u64; 16];
+                let mut large = Vec::new();
+                let args: &[u64] = if params <= small.len() {
+                    small[..params].copy_from_slice(&slots[..params]);
+                    &small[..params]
+                } else {
+                    large.extend_from_slice(&slots[..params]);
+                    &large
+                };
+                let outcome = {
+                    let mut exec = Exec::new(self, instance);
+                    wz_interp::invoke(&mut exec, &mut stack, instance, &code, args, slots)
+                };
+                self.stacks.push(stack);
+                outcome
+            }
+            FuncKind::Host(host) => {
+                let f = host.f.clone();
+                f(
+                    &mut Caller {
+                        store: self,
+                        instance: None,
+                    },
+                    slots,
+                )
+            }
+        };
+        self.depth -= 1;
+        outcome
+    }
+
+    /// Calls `func` with `args`, returning its results. Checks the argument types;
+    /// [`Store::call_raw`] is the allocation-free form.
     pub fn call(&mut self, func: FuncId, args: &[Val]) -> Result<Vec<Val>, Error> {
         let entity = self
             .funcs
@@ -538,7 +611,7 @@ impl Store {
                 args.len()
             )));
         }
-        let mut slots = Vec::with_capacity(slot_count(ty.params()) as usize);
+        let mut slots = Vec::with_capacity(entity.host_slots as usize);
         for (arg, expected) in args.iter().zip(ty.params()) {
             if arg.ty() != *expected {
                 return Err(Error::usage(format!(
@@ -548,55 +621,18 @@ impl Store {
             }
             push_slots(&mut slots, *arg);
         }
-        let result_slots = slot_count(ty.results()) as usize;
-        let mut results = vec![0u64; result_slots];
-        if self.depth >= MAX_REENTRY {
-            return Err(TrapCode::StackOverflow.into());
-        }
-        self.depth += 1;
-        let outcome = match &self.funcs[func.0 as usize].kind {
-            FuncKind::Jit => {
-                slots.resize(slots.len().max(result_slots), 0);
-                let outcome = crate::jit::call(self, func, &mut slots);
-                results.copy_from_slice(&slots[..result_slots]);
-                outcome
-            }
-            FuncKind::Wasm { instance, code } => {
-                let (instance, code) = (*instance, code.clone());
-                let mut stack = self.stacks.pop().unwrap_or_else(|| Stack::new(self.limits));
-                let outcome = {
-                    let mut exec = Exec::new(self, instance);
-                    wz_interp::invoke(&mut exec, &mut stack, instance, &code, &slots, &mut results)
-                };
-                self.stacks.push(stack);
-                outcome
-            }
-            FuncKind::Host(host) => {
-                let f = host.f.clone();
-                slots.resize(slots.len().max(result_slots), 0);
-                let outcome = f(
-                    &mut Caller {
-                        store: self,
-                        instance: None,
-                    },
-                    &mut slots,
-                );
-                results.copy_from_slice(&slots[..result_slots]);
-                outcome
-            }
-        };
-        self.depth -= 1;
-        outcome?;
+        slots.resize(entity.host_slots as usize, 0);
+        self.call_raw(func, &mut slots)?;
         let mut out = Vec::with_capacity(ty.results().len());
         let mut i = 0;
         for &t in ty.results() {
             let bits = if t == ValType::V128 {
-                let v = results[i] as u128 | (results[i + 1] as u128) << 64;
+                let v = slots[i] as u128 | (slots[i + 1] as u128) << 64;
                 i += 2;
                 v
             } else {
                 i += 1;
-                results[i - 1] as u128
+                slots[i - 1] as u128
             };
             out.push(Val::from_bits(t, bits));
         }

@@ -12,7 +12,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use wz::{BoundsChecks, ErrorKind, InstanceId, Runtime, RuntimeConfig, Val, ValType};
+use wz::{BoundsChecks, ErrorKind, Module, ModuleConfig, Runtime, RuntimeConfig, Val, ValType};
 
 /// How results of an instruction are compared.
 #[derive(Clone, Copy, Debug)]
@@ -428,8 +428,7 @@ fn module_text(ops: &[Op]) -> String {
 /// One engine with the module instantiated.
 struct Side {
     name: &'static str,
-    runtime: Runtime,
-    instance: InstanceId,
+    module: Module,
 }
 
 fn sides(text: &str) -> Vec<Side> {
@@ -443,19 +442,17 @@ fn sides(text: &str) -> Vec<Side> {
     ];
     let mut out = Vec::new();
     for (name, config) in configs {
-        let Ok(mut runtime) = Runtime::with_config(config) else {
+        let Ok(runtime) = Runtime::with_config(config) else {
             println!("{name}: not available on this host; compared engines are fewer");
             continue;
         };
-        let module = runtime
+        let compiled = runtime
             .compile_module(text.as_bytes())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let instance = runtime.instantiate_module(&module, None).unwrap();
-        out.push(Side {
-            name,
-            runtime,
-            instance,
-        });
+        let module = runtime
+            .instantiate_module(&compiled, ModuleConfig::new())
+            .unwrap();
+        out.push(Side { name, module });
     }
     out
 }
@@ -536,7 +533,11 @@ fn agree(check: Check, args: &[Val], reference: &Val, other: &Val) -> Result<(),
 fn compare(sides: &mut [Side], o: &Op, args: &[Val]) -> Result<(), String> {
     let mut outcomes = Vec::new();
     for side in sides.iter_mut() {
-        let r = side.runtime.call(side.instance, &o.name, args);
+        let r = side
+            .module
+            .exported_function(&o.name)
+            .expect("exported")
+            .call_values(args);
         outcomes.push((side.name, r));
     }
     let (ref_name, reference) = &outcomes[0];

@@ -54,23 +54,22 @@ fn default_engine_is_the_jit_where_it_runs() {
 #[test]
 fn every_engine_agrees() {
     for (name, config) in configs() {
-        let Ok(mut runtime) = Runtime::with_config(config) else {
+        let Ok(runtime) = Runtime::with_config(config) else {
             assert_eq!(name, "jit", "only the JIT may be unavailable");
             continue;
         };
-        let module = runtime.compile_module(MODULE.as_bytes()).unwrap();
-        let instance = runtime.instantiate_module(&module, None).unwrap();
-        let sum = runtime.call(instance, "sum", &[Val::I32(100_000)]).unwrap();
-        assert_eq!(sum, vec![Val::I64(5_000_050_000)], "{name}");
-        let err = runtime
-            .call(instance, "load", &[Val::I32(65_533)])
-            .unwrap_err();
+        let module = runtime.instantiate(MODULE.as_bytes()).unwrap();
+        let sum = module.exported_function("sum").unwrap();
+        let sum = sum.typed::<i32, i64>().unwrap();
+        assert_eq!(sum.call(100_000).unwrap(), 5_000_050_000, "{name}");
+        let load = module.exported_function("load").unwrap();
+        let err = load.call_values(&[Val::I32(65_533)]).unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::Trap(TrapCode::MemoryOutOfBounds)),
             "{name}: {err}"
         );
         // The runtime stays usable after the trap.
-        let ok = runtime.call(instance, "load", &[Val::I32(65_532)]).unwrap();
+        let ok = load.call_values(&[Val::I32(65_532)]).unwrap();
         assert_eq!(ok, vec![Val::I32(0)], "{name}");
     }
 }

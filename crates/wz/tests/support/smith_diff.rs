@@ -9,7 +9,10 @@
 //! comparison: the engines' stack depths differ by design.
 
 use arbitrary::{Result, Unstructured};
-use wz::{ErrorKind, Extern, InstanceId, Runtime, RuntimeConfig, TrapCode, Val, ValType};
+use wz::{
+    ErrorKind, Function, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode, Val, ValType,
+};
+use wz_binary::{Export, ExternKind};
 
 /// A wasm-smith configuration for Wasm 2.0 modules without imports.
 pub fn config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
@@ -58,12 +61,6 @@ fn arg(u: &mut Unstructured<'_>, t: ValType) -> Result<Val> {
     })
 }
 
-struct Side {
-    name: &'static str,
-    runtime: Runtime,
-    instance: Option<InstanceId>,
-}
-
 fn same_outcome<T: PartialEq + std::fmt::Debug>(
     what: &str,
     a: &std::result::Result<T, wz::Error>,
@@ -81,6 +78,27 @@ fn same_outcome<T: PartialEq + std::fmt::Debug>(
             _ => Err(format!("{what}: interp: {x} / jit: {y}")),
         },
         _ => Err(format!("{what}: interp: {a:?} / jit: {b:?}")),
+    }
+}
+
+/// [`same_outcome`] for outcomes whose errors are borrowed.
+fn same_outcome_ref(
+    what: &str,
+    a: &std::result::Result<(), &wz::Error>,
+    b: &std::result::Result<(), &wz::Error>,
+) -> std::result::Result<(), String> {
+    let own = |r: &std::result::Result<(), &wz::Error>| match r {
+        Ok(()) => Ok(()),
+        Err(e) => Err(error_like(e)),
+    };
+    same_outcome(what, &own(a), &own(b))
+}
+
+/// An error of the same kind (for comparison only).
+fn error_like(e: &wz::Error) -> wz::Error {
+    match e.kind() {
+        ErrorKind::Trap(code) => wz::Error::from(*code),
+        _ => wz::Error::usage(e.to_string()),
     }
 }
 
@@ -108,30 +126,29 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
         });
     }
     let bytes = module.to_bytes();
-    let mut sides = Vec::new();
-    for (name, config) in [
-        ("interp", RuntimeConfig::interpreter()),
-        ("jit", RuntimeConfig::compiler()),
-    ] {
+    let mut runtimes = Vec::new();
+    for config in [RuntimeConfig::interpreter(), RuntimeConfig::compiler()] {
         let Ok(runtime) = Runtime::with_config(config) else {
             return Ok(Verdict {
                 calls: 0,
                 stopped: Some("the JIT is not available on this host"),
             });
         };
-        sides.push(Side {
-            name,
-            runtime,
-            instance: None,
-        });
+        runtimes.push(runtime);
     }
+    let mut compiled = Vec::new();
     let mut instances = Vec::new();
-    for side in &mut sides {
-        let compiled = side
-            .runtime
-            .compile_module(&bytes)
-            .map_err(|e| format!("{}: a valid module failed to compile: {e}", side.name))?;
-        instances.push(side.runtime.instantiate_module(&compiled, None));
+    for runtime in &runtimes {
+        let c = runtime.compile_module(&bytes).map_err(|e| {
+            format!(
+                "{}: a valid module failed to compile: {e}",
+                runtime.engine_name()
+            )
+        })?;
+        // Anonymous, and no start functions: only what the module itself runs.
+        let config = ModuleConfig::new().with_name("").with_start_functions(&[]);
+        instances.push(runtime.instantiate_module(&c, config));
+        compiled.push(c);
     }
     if instances.iter().any(exhausted) {
         return Ok(Verdict {
@@ -139,20 +156,26 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
             stopped: Some("stack exhausted"),
         });
     }
-    same_outcome("instantiation", &instances[0], &instances[1])?;
+    let instantiated: Vec<_> = instances.iter().map(|r| r.as_ref().map(|_| ())).collect();
+    same_outcome_ref("instantiation", &instantiated[0], &instantiated[1])?;
     let (Ok(a), Ok(b)) = (&instances[0], &instances[1]) else {
         return Ok(Verdict {
             calls: 0,
             stopped: Some("instantiation failed on both engines"),
         });
     };
-    sides[0].instance = Some(*a);
-    sides[1].instance = Some(*b);
-    let exports: Vec<(String, Extern)> = sides[0].runtime.store_mut().exports(*a).to_vec();
+    let modules = [a, b];
+    let exports = &compiled[0].module().exports;
     let mut verdict = Verdict::default();
-    for (name, export) in &exports {
-        let Extern::Func(f) = export else { continue };
-        let ty = sides[0].runtime.store_mut().func_type(*f).clone();
+    for export in exports {
+        let ExternKind::Func(_) = export.kind else {
+            continue;
+        };
+        let funcs: Vec<Function> = modules
+            .iter()
+            .map(|m| m.exported_function(&export.name).expect("exported"))
+            .collect();
+        let ty = funcs[0].definition().ty().clone();
         let Ok(args) = ty
             .params()
             .iter()
@@ -161,50 +184,47 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
         else {
             break;
         };
-        let outcomes: Vec<_> = sides
-            .iter_mut()
-            .map(|s| {
-                let instance = s.instance.expect("instantiated");
-                s.runtime.call(instance, name, &args)
-            })
-            .collect();
+        let outcomes: Vec<_> = funcs.iter().map(|f| f.call_values(&args)).collect();
         if outcomes.iter().any(exhausted) {
             verdict.stopped = Some("stack exhausted");
             return Ok(verdict);
         }
-        same_outcome(&format!("call {name}{args:?}"), &outcomes[0], &outcomes[1])?;
+        same_outcome(
+            &format!("call {}{args:?}", export.name),
+            &outcomes[0],
+            &outcomes[1],
+        )?;
         verdict.calls += 1;
     }
-    compare_state(&mut sides, &exports)?;
+    compare_state(&modules, exports)?;
     Ok(verdict)
 }
 
 /// Exported globals and memories must hold the same values on both sides.
-fn compare_state(
-    sides: &mut [Side],
-    exports: &[(String, Extern)],
-) -> std::result::Result<(), String> {
-    for (name, _) in exports {
-        let values: Vec<Option<(Val, Vec<u8>)>> = sides
-            .iter_mut()
-            .map(|s| {
-                let instance = s.instance.expect("instantiated");
-                let store = s.runtime.store_mut();
-                match store.export(instance, name)? {
-                    Extern::Global(g) => Some((store.global_get(g), Vec::new())),
-                    Extern::Memory(m) => Some((Val::I32(0), store.memory_data(m).to_vec())),
-                    _ => None,
-                }
+fn compare_state(modules: &[&Module], exports: &[Export]) -> std::result::Result<(), String> {
+    for export in exports {
+        let values: Vec<Option<(Option<Val>, Vec<u8>)>> = modules
+            .iter()
+            .map(|m| match export.kind {
+                ExternKind::Global(_) => m
+                    .exported_global(&export.name)
+                    .map(|g| (g.get(), Vec::new())),
+                ExternKind::Memory(_) => m.exported_memory(&export.name).map(|mem| {
+                    let bytes = mem.read(0, mem.size() as usize).unwrap_or_default();
+                    (None, bytes)
+                }),
+                _ => None,
             })
             .collect();
         if values[0] != values[1] {
-            let describe = |v: &Option<(Val, Vec<u8>)>| match v {
-                Some((g, m)) if m.is_empty() => format!("{g:?}"),
-                Some((_, m)) => format!("memory of {} bytes", m.len()),
+            let describe = |v: &Option<(Option<Val>, Vec<u8>)>| match v {
+                Some((Some(g), _)) => format!("{g:?}"),
+                Some((None, m)) => format!("memory of {} bytes", m.len()),
                 None => "nothing".into(),
             };
             return Err(format!(
-                "export {name} differs after the calls: interp {} / jit {}",
+                "export {} differs after the calls: interp {} / jit {}",
+                export.name,
                 describe(&values[0]),
                 describe(&values[1])
             ));

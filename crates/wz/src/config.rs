@@ -1,0 +1,102 @@
+//! [`RuntimeConfig`]: which engine, which features, how memory is checked.
+
+use wz_store::{BoundsChecks, Engine, Error, Features, JitConfig};
+
+/// Which engine a [`RuntimeConfig`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EngineChoice {
+    /// The JIT where it runs, else the interpreter.
+    Auto,
+    Interpreter,
+    Compiler,
+}
+
+/// How a [`Runtime`] compiles and runs code.
+///
+/// ```
+/// let config = wz::RuntimeConfig::interpreter()
+///     .with_core_features(wz::Features::V1);
+/// let runtime = wz::Runtime::with_config(config).unwrap();
+/// assert_eq!(runtime.engine_name(), "interp");
+/// // A Wasm 2.0 instruction (sign extension) is now rejected.
+/// let err = runtime
+///     .compile_module(b"(module (func (param i32) (result i32) local.get 0 i32.extend8_s))")
+///     .unwrap_err();
+/// assert!(matches!(err.kind(), wz::ErrorKind::Invalid(_)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    engine: EngineChoice,
+    pub(crate) features: Features,
+    bounds_checks: BoundsChecks,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig::new()
+    }
+}
+
+impl RuntimeConfig {
+    /// The default: the JIT on hosts where it runs (Linux on x86_64 and aarch64), the
+    /// interpreter elsewhere; every Wasm 2.0 feature; guard-page memories.
+    pub fn new() -> Self {
+        RuntimeConfig {
+            engine: EngineChoice::Auto,
+            features: Features::default(),
+            bounds_checks: BoundsChecks::GuardPages,
+        }
+    }
+
+    /// The interpreter, on any host.
+    pub fn interpreter() -> Self {
+        RuntimeConfig {
+            engine: EngineChoice::Interpreter,
+            ..RuntimeConfig::new()
+        }
+    }
+
+    /// The JIT; [`Runtime::with_config`] fails on hosts where it cannot run.
+    pub fn compiler() -> Self {
+        RuntimeConfig {
+            engine: EngineChoice::Compiler,
+            ..RuntimeConfig::new()
+        }
+    }
+
+    /// Accepts only modules that use `features`.
+    pub fn with_core_features(mut self, features: Features) -> Self {
+        self.features = features;
+        self
+    }
+
+    /// How the JIT keeps memory accesses in bounds: by reserving 8 GiB of address space per
+    /// memory and catching faults ([`BoundsChecks::GuardPages`], the default, fastest) or by
+    /// comparing each access with the memory's length ([`BoundsChecks::Explicit`]). The
+    /// interpreter always checks explicitly.
+    pub fn with_bounds_checks(mut self, bounds_checks: BoundsChecks) -> Self {
+        self.bounds_checks = bounds_checks;
+        self
+    }
+
+    pub(crate) fn engine(&self) -> Result<Engine, Error> {
+        let jit = || {
+            if self.bounds_checks == BoundsChecks::GuardPages {
+                match Engine::default_for_host() {
+                    Engine::Interpreter => Engine::compiler(),
+                    jit => Ok(jit),
+                }
+            } else {
+                Engine::compiler_with(JitConfig {
+                    bounds_checks: self.bounds_checks,
+                    ..JitConfig::default()
+                })
+            }
+        };
+        match self.engine {
+            EngineChoice::Interpreter => Ok(Engine::Interpreter),
+            EngineChoice::Compiler => jit(),
+            EngineChoice::Auto => Ok(jit().unwrap_or(Engine::Interpreter)),
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! Handles to what a module instance exports: [`Module`], [`Function`], [`Memory`],
+//! [`Global`]. All are cheap to clone, `Send + Sync`, and keep their runtime alive.
+
+use std::fmt;
+use std::sync::Arc;
+
+use wz_store::{
+    Error, Extern, FuncId, FuncType, GlobalId, GlobalType, InstanceId, MemoryId, Val, ValType,
+};
+
+use crate::runtime::{ModuleState, RuntimeInner};
+use crate::typed::{TypedFunction, WasmParams, WasmResults};
+
+/// An instantiated module.
+#[derive(Clone)]
+pub struct Module {
+    rt: Arc<RuntimeInner>,
+    instance: InstanceId,
+    name: Option<Arc<str>>,
+    state: Arc<ModuleState>,
+}
+
+impl fmt::Debug for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.name)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Module {
+    pub(crate) fn new(
+        rt: Arc<RuntimeInner>,
+        instance: InstanceId,
+        name: Option<String>,
+        state: Arc<ModuleState>,
+    ) -> Self {
+        Module {
+            rt,
+            instance,
+            name: name.map(Arc::from),
+            state,
+        }
+    }
+
+    /// The name it was instantiated under (none for an anonymous module).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    fn export(&self, name: &str) -> Option<Extern> {
+        let store = self.rt.store().ok()?;
+        store.export(self.instance, name)
+    }
+
+    /// The exported function `name`.
+    pub fn exported_function(&self, name: &str) -> Option<Function> {
+        let store = self.rt.store().ok()?;
+        let Some(Extern::Func(func)) = store.export(self.instance, name) else {
+            return None;
+        };
+        let ty = store.func_type(func).clone();
+        let slots = store.call_slots(func);
+        Some(Function {
+            rt: self.rt.clone(),
+            state: self.state.clone(),
+            func,
+            def: Arc::new(FunctionDefinition {
+                module_name: self.name.clone(),
+                name: name.to_string(),
+                ty,
+            }),
+            slots,
+        })
+    }
+
+    /// The exported memory `name`.
+    pub fn exported_memory(&self, name: &str) -> Option<Memory> {
+        match self.export(name)? {
+            Extern::Memory(id) => Some(Memory {
+                rt: self.rt.clone(),
+                id,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The module's memory (memory 0, exported or not).
+    pub fn memory(&self) -> Option<Memory> {
+        let store = self.rt.store().ok()?;
+        let id = store.instance_memory(self.instance, 0)?;
+        Some(Memory {
+            rt: self.rt.clone(),
+            id,
+        })
+    }
+
+    /// The exported global `name`.
+    pub fn exported_global(&self, name: &str) -> Option<Global> {
+        match self.export(name)? {
+            Extern::Global(id) => Some(Global {
+                rt: self.rt.clone(),
+                id,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Closes the module (exit code 0): later calls of its functions fail with
+    /// [`wz_store::ErrorKind::Closed`], and its name can be taken again. Returns false if
+    /// it was already closed.
+    pub fn close(&self) -> bool {
+        self.close_with_exit_code(0)
+    }
+
+    /// Closes the module with `exit_code`, which calls of its functions then report.
+    pub fn close_with_exit_code(&self, exit_code: u32) -> bool {
+        let closed = self.state.close(exit_code);
+        if closed {
+            self.rt.forget_names();
+        }
+        closed
+    }
+
+    /// Whether the module has been closed.
+    pub fn is_closed(&self) -> bool {
+        self.state.is_closed()
+    }
+}
+
+/// What a function is: its export name, module and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionDefinition {
+    module_name: Option<Arc<str>>,
+    name: String,
+    ty: FuncType,
+}
+
+impl FunctionDefinition {
+    /// The name of the module that exports it (none for an anonymous module).
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
+    }
+
+    /// The export name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The parameter types.
+    pub fn params(&self) -> &[ValType] {
+        self.ty.params()
+    }
+
+    /// The result types.
+    pub fn results(&self) -> &[ValType] {
+        self.ty.results()
+    }
+
+    /// The whole signature.
+    pub fn ty(&self) -> &FuncType {
+        &self.ty
+    }
+}
+
+/// An exported function.
+///
+/// [`Function::call`] uses wazero's raw convention: every value is a `u64` (the helpers in
+/// [`crate::raw`] encode them; a `v128` takes two, low half first).
+/// [`Function::typed`] checks the signature once and then calls without checks or
+/// allocation.
+#[derive(Clone)]
+pub struct Function {
+    pub(crate) rt: Arc<RuntimeInner>,
+    pub(crate) state: Arc<ModuleState>,
+    pub(crate) func: FuncId,
+    def: Arc<FunctionDefinition>,
+    /// Raw slots a call needs.
+    pub(crate) slots: usize,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Function {} {}", self.def.name, self.def.ty)
+    }
+}
+
+fn slot_count(types: &[ValType]) -> usize {
+    types
+        .iter()
+        .map(|t| if *t == ValType::V128 { 2 } else { 1 })
+        .sum()
+}
+
+impl Function {
+    /// Its name and type.
+    pub fn definition(&self) -> &FunctionDefinition {
+        &self.def
+    }
+
+    /// Calls the function with raw parameters (one `u64` per value, two per `v128`) and
+    /// returns the raw results.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func (export "half") (param f64) (result f64) (f64.div (local.get 0) (f64.const 2))))"#)
+    ///     .unwrap();
+    /// let half = module.exported_function("half").unwrap();
+    /// let out = half.call(&[wz::raw::encode_f64(5.0)]).unwrap();
+    /// assert_eq!(wz::raw::decode_f64(out[0]), 2.5);
+    /// ```
+    pub fn call(&self, params: &[u64]) -> Result<Vec<u64>, Error> {
+        let n = slot_count(self.def.params());
+        if params.len() != n {
+            return Err(Error::usage(format!(
+                "{} takes {n} raw parameters, got {}",
+                self.def.name,
+                params.len()
+            )));
+        }
+        let mut slots = vec![0u64; self.slots];
+        slots[..n].copy_from_slice(params);
+        self.call_raw(&mut slots)?;
+        slots.truncate(slot_count(self.def.results()));
+        Ok(slots)
+    }
+
+    /// Calls the function with typed values, checking their types.
+    pub fn call_values(&self, args: &[Val]) -> Result<Vec<Val>, Error> {
+        self.state.check_open()?;
+        let mut store = self.rt.store()?;
+        let out = store.call(self.func, args);
+        drop(store);
+        self.state.check_open()?;
+        out
+    }
+
+    /// The call itself: `slots` holds at least `self.slots` values.
+    pub(crate) fn call_raw(&self, slots: &mut [u64]) -> Result<(), Error> {
+        self.state.check_open()?;
+        let mut store = self.rt.store()?;
+        let out = store.call_raw(self.func, slots);
+        drop(store);
+        // A module closed during the call (by a host function) reports the close.
+        self.state.check_open()?;
+        out
+    }
+
+    /// A typed view of the function, checked once against `P` (parameters) and `R`
+    /// (results): `i32`, `i64`, `f32`, `f64`, `u128` (for `v128`), tuples of them, or `()`.
+    pub fn typed<P: WasmParams, R: WasmResults>(&self) -> Result<TypedFunction<P, R>, Error> {
+        TypedFunction::new(self.clone())
+    }
+}
+
+/// A linear memory. Every access is bounds-checked: out-of-range reads give `None`,
+/// out-of-range writes an error, never a panic.
+#[derive(Clone)]
+pub struct Memory {
+    rt: Arc<RuntimeInner>,
+    id: MemoryId,
+}
+
+impl fmt::Debug for Memory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Memory of {} bytes", self.size())
+    }
+}
+
+fn out_of_range(offset: u64, len: usize) -> Error {
+    Error::usage(format!(
+        "memory access of {len} bytes at {offset} is out of range"
+    ))
+}
+
+macro_rules! le_accessors {
+    ($($read:ident $write:ident $t:ty),* $(,)?) => {$(
+        #[doc = concat!("Reads a little-endian `", stringify!($t), "` at `offset`.")]
+        pub fn $read(&self, offset: u64) -> Option<$t> {
+            let mut buf = [0u8; std::mem::size_of::<$t>()];
+            self.read_into(offset, &mut buf).then(|| <$t>::from_le_bytes(buf))
+        }
+
+        #[doc = concat!("Writes a little-endian `", stringify!($t), "` at `offset`.")]
+        pub fn $write(&self, offset: u64, value: $t) -> Result<(), Error> {
+            self.write(offset, &value.to_le_bytes())
+        }
+    )*};
+}
+
+impl Memory {
+    /// The size in bytes.
+    pub fn size(&self) -> u64 {
+        self.rt
+            .store()
+            .map_or(0, |s| s.memory_data(self.id).len() as u64)
+    }
+
+    /// Grows the memory by `pages` (64 KiB each); the previous size in pages, or `None` if
+    /// it cannot grow that much.
+    pub fn grow(&self, pages: u32) -> Option<u32> {
+        self.rt.store().ok()?.memory_grow(self.id, pages)
+    }
+
+    /// Copies `buf.len()` bytes at `offset` into `buf`; false (and `buf` untouched) when
+    /// out of range.
+    pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> bool {
+        let Ok(store) = self.rt.store() else {
+            return false;
+        };
+        let data = store.memory_data(self.id);
+        match range(offset, buf.len(), data.len()) {
+            Some(r) => {
+                buf.copy_from_slice(&data[r]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The `len` bytes at `offset`, copied.
+    pub fn read(&self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let store = self.rt.store().ok()?;
+        let data = store.memory_data(self.id);
+        range(offset, len, data.len()).map(|r| data[r].to_vec())
+    }
+
+    /// Writes `bytes` at `offset`.
+    pub fn write(&self, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        let mut store = self.rt.store()?;
+        let data = store.memory_data_mut(self.id);
+        let r = range(offset, bytes.len(), data.len())
+            .ok_or_else(|| out_of_range(offset, bytes.len()))?;
+        data[r].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    le_accessors! {
+        read_u8 write_u8 u8,
+        read_u16_le write_u16_le u16,
+        read_u32_le write_u32_le u32,
+        read_u64_le write_u64_le u64,
+        read_f32_le write_f32_le f32,
+        read_f64_le write_f64_le f64,
+    }
+}
+
+/// `offset..offset + len` when it lies within `size`.
+fn range(offset: u64, len: usize, size: usize) -> Option<std::ops::Range<usize>> {
+    let start = usize::try_from(offset).ok()?;
+    let end = start.checked_add(len)?;
+    (end <= size).then_some(start..end)
+}
+
+/// A global variable.
+#[derive(Clone)]
+pub struct Global {
+    rt: Arc<RuntimeInner>,
+    id: GlobalId,
+}
+
+impl fmt::Debug for Global {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Global {:?}", self.get())
+    }
+}
+
+impl Global {
+    /// Its type: value type and mutability.
+    pub fn ty(&self) -> Option<GlobalType> {
+        Some(self.rt.store().ok()?.global_type(self.id))
+    }
+
+    /// The current value (`None` only inside a host function of the same runtime, which
+    /// must use its `Caller`).
+    pub fn get(&self) -> Option<Val> {
+        Some(self.rt.store().ok()?.global_get(self.id))
+    }
+
+    /// Sets a mutable global; an error for immutable globals and values of another type.
+    pub fn set(&self, value: Val) -> Result<(), Error> {
+        self.rt.store()?.global_set(self.id, value)
+    }
+}

@@ -1,0 +1,61 @@
+//! wazero's raw calling convention: every wasm value as `u64` (a `v128` as two, low half
+//! first), for [`crate::Function::call`] and raw host functions.
+//!
+//! ```
+//! use wz::raw;
+//! assert_eq!(raw::decode_i32(raw::encode_i32(-7)), -7);
+//! assert_eq!(raw::decode_f32(raw::encode_f32(1.5)), 1.5);
+//! let [lo, hi] = raw::encode_v128(1 << 64 | 2);
+//! assert_eq!((lo, hi), (2, 1));
+//! assert_eq!(raw::decode_v128(lo, hi), 1 << 64 | 2);
+//! ```
+
+/// An `i32` as a raw value (zero-extended).
+pub fn encode_i32(v: i32) -> u64 {
+    v as u32 as u64
+}
+
+/// The `i32` in a raw value (its low 32 bits).
+pub fn decode_i32(raw: u64) -> i32 {
+    raw as u32 as i32
+}
+
+/// An `i64` as a raw value.
+pub fn encode_i64(v: i64) -> u64 {
+    v as u64
+}
+
+/// The `i64` in a raw value.
+pub fn decode_i64(raw: u64) -> i64 {
+    raw as i64
+}
+
+/// An `f32` as a raw value (its bits, zero-extended).
+pub fn encode_f32(v: f32) -> u64 {
+    v.to_bits() as u64
+}
+
+/// The `f32` in a raw value.
+pub fn decode_f32(raw: u64) -> f32 {
+    f32::from_bits(raw as u32)
+}
+
+/// An `f64` as a raw value (its bits).
+pub fn encode_f64(v: f64) -> u64 {
+    v.to_bits()
+}
+
+/// The `f64` in a raw value.
+pub fn decode_f64(raw: u64) -> f64 {
+    f64::from_bits(raw)
+}
+
+/// A `v128` as two raw values: low half, high half.
+pub fn encode_v128(v: u128) -> [u64; 2] {
+    [v as u64, (v >> 64) as u64]
+}
+
+/// The `v128` in two raw values (low half first).
+pub fn decode_v128(lo: u64, hi: u64) -> u128 {
+    lo as u128 | (hi as u128) << 64
+}

@@ -1,0 +1,339 @@
+//! [`Runtime`]: compiles modules and owns every module it instantiates.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use wz_store::{CompiledModule, Error, ErrorKind, Features, InstanceId, Store};
+
+use crate::RuntimeConfig;
+use crate::module::Module;
+
+/// Compiles and instantiates WebAssembly modules and owns what they create.
+///
+/// A runtime is `Send + Sync`: its modules may be called from several threads. Calls into one
+/// runtime take turns (each holds the runtime's store for its duration); give threads
+/// separate runtimes, sharing a compiled module, to run them in parallel.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module
+///     (func (export "add") (param i32 i32) (result i32)
+///       (i32.add (local.get 0) (local.get 1))))"#).unwrap();
+/// let add = module.exported_function("add").unwrap().typed::<(i32, i32), i32>().unwrap();
+/// assert_eq!(add.call((2, 3)).unwrap(), 5);
+/// ```
+#[derive(Debug)]
+pub struct Runtime {
+    pub(crate) inner: Arc<RuntimeInner>,
+}
+
+/// The state behind a runtime and every handle it gives out.
+#[derive(Debug)]
+pub(crate) struct RuntimeInner {
+    store: Mutex<Store>,
+    features: Features,
+    /// Modules by name, and every module ever instantiated (for `close`).
+    modules: Mutex<Modules>,
+}
+
+#[derive(Debug, Default)]
+struct Modules {
+    by_name: HashMap<String, (InstanceId, Arc<ModuleState>)>,
+    all: Vec<Arc<ModuleState>>,
+}
+
+/// Whether a module is closed, shared by all of its handles.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleState {
+    closed: AtomicBool,
+    exit_code: AtomicU32,
+}
+
+impl ModuleState {
+    /// Marks the module closed with `exit_code`; false if it already was.
+    pub(crate) fn close(&self, exit_code: u32) -> bool {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.exit_code.store(exit_code, Ordering::Release);
+        true
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// The error calls of a closed module end with.
+    pub(crate) fn check_open(&self) -> Result<(), Error> {
+        if self.is_closed() {
+            Err(Error::new(ErrorKind::Closed(
+                self.exit_code.load(Ordering::Acquire),
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+thread_local! {
+    /// The runtime whose store this thread holds, if any (to refuse re-entrant calls, which
+    /// would deadlock).
+    static HELD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A locked store; releases the thread's claim on drop.
+pub(crate) struct StoreGuard<'a> {
+    guard: MutexGuard<'a, Store>,
+    previous: usize,
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.guard
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        HELD.with(|h| h.set(self.previous));
+    }
+}
+
+impl RuntimeInner {
+    /// Takes the store. A host function that calls back into its own runtime through a
+    /// handle gets an error (it must use its `Caller`) instead of a deadlock.
+    pub(crate) fn store(&self) -> Result<StoreGuard<'_>, Error> {
+        let me = self as *const RuntimeInner as usize;
+        let previous = HELD.with(|h| h.get());
+        if previous == me {
+            return Err(Error::usage(
+                "re-entrant call: a host function must use its Caller to reach its own runtime",
+            ));
+        }
+        // A panic in a host function poisons the lock; the store itself stays consistent
+        // (calls unwind through it), so keep using it.
+        let guard = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        HELD.with(|h| h.set(me));
+        Ok(StoreGuard { guard, previous })
+    }
+}
+
+/// How a module is instantiated: its name and the functions run right after.
+#[derive(Debug, Clone)]
+pub struct ModuleConfig {
+    name: Option<String>,
+    anonymous: bool,
+    start_functions: Vec<String>,
+}
+
+impl Default for ModuleConfig {
+    fn default() -> Self {
+        ModuleConfig::new()
+    }
+}
+
+impl ModuleConfig {
+    /// The defaults: the name from the module's name section (if any), and `_start` run
+    /// after instantiation if the module exports it.
+    pub fn new() -> Self {
+        ModuleConfig {
+            name: None,
+            anonymous: false,
+            start_functions: vec!["_start".to_string()],
+        }
+    }
+
+    /// Instantiates under `name` (other modules import from it by that name); an empty
+    /// name makes the module anonymous, so the same compiled module can be instantiated
+    /// many times.
+    pub fn with_name(mut self, name: &str) -> Self {
+        self.anonymous = name.is_empty();
+        self.name = (!name.is_empty()).then(|| name.to_string());
+        self
+    }
+
+    /// The exported functions to call, in order, after instantiation (each one that the
+    /// module exports; missing ones are skipped). A trap or exit in one fails the
+    /// instantiation and closes the module.
+    pub fn with_start_functions(mut self, names: &[&str]) -> Self {
+        self.start_functions = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::new()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the default [`RuntimeConfig`]: the JIT where it runs, every Wasm 2.0
+    /// feature.
+    pub fn new() -> Self {
+        Runtime::with_config(RuntimeConfig::new()).expect("the default configuration always works")
+    }
+
+    /// A runtime configured by `config`. Fails only when the config asks for the JIT on a
+    /// host where it cannot run.
+    pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner {
+                store: Mutex::new(Store::with_engine(config.engine()?)),
+                features: config.features,
+                modules: Mutex::new(Modules::default()),
+            }),
+        })
+    }
+
+    /// The engine that runs this runtime's code: `"jit"` or `"interp"`.
+    pub fn engine_name(&self) -> &'static str {
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .engine()
+            .name()
+    }
+
+    /// Decodes, validates and compiles a module from its binary (or, with the `wat` feature,
+    /// text) form. The result can be instantiated many times, in this runtime or another of
+    /// the same configuration.
+    pub fn compile_module(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
+        let engine = self.inner.store()?.engine().clone();
+        #[cfg(feature = "wat")]
+        if !bytes.starts_with(b"\0asm") {
+            let binary = wat::parse_bytes(bytes)
+                .map_err(|e| Error::usage(format!("invalid text module: {e}")))?;
+            return CompiledModule::with_engine(&binary, self.inner.features, &engine);
+        }
+        CompiledModule::with_engine(bytes, self.inner.features, &engine)
+    }
+
+    /// Compiles and instantiates `bytes` with the default [`ModuleConfig`].
+    pub fn instantiate(&self, bytes: &[u8]) -> Result<Module, Error> {
+        let compiled = self.compile_module(bytes)?;
+        self.instantiate_module(&compiled, ModuleConfig::new())
+    }
+
+    /// Instantiates `module`: resolves its imports by module name against the modules of
+    /// this runtime, runs its start section and then `config`'s start functions. The name
+    /// is `config`'s, else the module's own (name section), else none; a name in use is an
+    /// error.
+    pub fn instantiate_module(
+        &self,
+        module: &CompiledModule,
+        config: ModuleConfig,
+    ) -> Result<Module, Error> {
+        let name = if config.anonymous {
+            None
+        } else {
+            config
+                .name
+                .clone()
+                .or_else(|| module.module().names.module.clone())
+        };
+        let state = Arc::new(ModuleState::default());
+        let instance = {
+            let mut store = self.inner.store()?;
+            let mut modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(name) = &name
+                && modules.by_name.contains_key(name)
+            {
+                return Err(Error::usage(format!(
+                    "module[{name}] has already been instantiated"
+                )));
+            }
+            let imports = store.resolve_imports(module)?;
+            let instance = store.instantiate(module, &imports)?;
+            if let Some(name) = &name {
+                store.register(name, instance)?;
+                modules
+                    .by_name
+                    .insert(name.clone(), (instance, state.clone()));
+            }
+            modules.all.push(state.clone());
+            instance
+        };
+        let handle = Module::new(self.inner.clone(), instance, name, state);
+        for start in &config.start_functions {
+            if let Some(f) = handle.exported_function(start)
+                && let Err(e) = f.call(&[])
+            {
+                let code = e.exit_code().unwrap_or(0);
+                handle.close_with_exit_code(code);
+                return Err(e);
+            }
+        }
+        Ok(handle)
+    }
+
+    /// The open module instantiated under `name`.
+    pub fn module(&self, name: &str) -> Option<Module> {
+        let modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
+        let (instance, state) = modules.by_name.get(name)?;
+        if state.is_closed() {
+            return None;
+        }
+        Some(Module::new(
+            self.inner.clone(),
+            *instance,
+            Some(name.to_string()),
+            state.clone(),
+        ))
+    }
+
+    /// Closes every module of this runtime (exit code 0).
+    pub fn close(&self) {
+        self.close_with_exit_code(0);
+    }
+
+    /// Closes every module of this runtime; calls into them fail with
+    /// [`ErrorKind::Closed`] carrying `exit_code`.
+    pub fn close_with_exit_code(&self, exit_code: u32) {
+        let all: Vec<Arc<ModuleState>> = {
+            let modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
+            modules.all.clone()
+        };
+        for state in all {
+            state.close(exit_code);
+        }
+        self.inner.forget_names();
+    }
+}
+
+impl RuntimeInner {
+    /// Frees the names of closed modules.
+    pub(crate) fn forget_names(&self) {
+        let modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        let closed: Vec<String> = modules
+            .by_name
+            .iter()
+            .filter(|(_, (_, s))| s.is_closed())
+            .map(|(n, _)| n.clone())
+            .collect();
+        if closed.is_empty() {
+            return;
+        }
+        drop(modules);
+        // Called from a host function (which holds the store) the names stay taken until a
+        // later close; the two registries never disagree.
+        let Ok(mut store) = self.store() else { return };
+        for name in &closed {
+            store.unregister(name);
+        }
+        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        for name in &closed {
+            modules.by_name.remove(name);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Typed calls: a signature checked once, then calls without checks or allocation.
+
+use std::marker::PhantomData;
+
+use wz_store::{Error, ValType};
+
+use crate::module::Function;
+
+/// A Rust type that stands for a wasm value type.
+pub trait WasmTy: Copy + Send + Sync + 'static {
+    /// The wasm type.
+    const TYPE: ValType;
+    /// Raw slots a value takes (two for `v128`, else one).
+    const SLOTS: usize;
+    /// Writes the value to `out[..SLOTS]`.
+    fn to_slots(self, out: &mut [u64]);
+    /// Reads a value from `slots[..SLOTS]`.
+    fn from_slots(slots: &[u64]) -> Self;
+}
+
+macro_rules! scalar {
+    ($t:ty, $vt:ident, |$v:ident| $to:expr, |$s:ident| $from:expr) => {
+        impl WasmTy for $t {
+            const TYPE: ValType = ValType::$vt;
+            const SLOTS: usize = 1;
+            fn to_slots(self, out: &mut [u64]) {
+                let $v = self;
+                out[0] = $to;
+            }
+            fn from_slots(slots: &[u64]) -> Self {
+                let $s = slots[0];
+                $from
+            }
+        }
+    };
+}
+
+scalar!(i32, I32, |v| v as u32 as u64, |s| s as u32 as i32);
+scalar!(i64, I64, |v| v as u64, |s| s as i64);
+scalar!(f32, F32, |v| v.to_bits() as u64, |s| f32::from_bits(
+    s as u32
+));
+scalar!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
+
+/// `v128`, as its 128 bits (lane 0 in the low bits).
+impl WasmTy for u128 {
+    const TYPE: ValType = ValType::V128;
+    const SLOTS: usize = 2;
+    fn to_slots(self, out: &mut [u64]) {
+        out[0] = self as u64;
+        out[1] = (self >> 64) as u64;
+    }
+    fn from_slots(slots: &[u64]) -> Self {
+        slots[0] as u128 | (slots[1] as u128) << 64
+    }
+}
+
+/// The parameters of a typed function: a [`WasmTy`], a tuple of them, or `()`.
+pub trait WasmParams: Send + Sync + 'static {
+    /// Raw slots all parameters take.
+    const SLOTS: usize;
+    /// Their wasm types, in order.
+    fn types() -> Vec<ValType>;
+    /// Writes them to `out[..SLOTS]`.
+    fn to_slots(self, out: &mut [u64]);
+}
+
+/// The results of a typed function: a [`WasmTy`], a tuple of them, or `()`.
+pub trait WasmResults: Sized + Send + Sync + 'static {
+    /// Raw slots all results take.
+    const SLOTS: usize;
+    /// Their wasm types, in order.
+    fn types() -> Vec<ValType>;
+    /// Reads them from `slots[..SLOTS]`.
+    fn from_slots(slots: &[u64]) -> Self;
+}
+
+impl<T: WasmTy> WasmParams for T {
+    const SLOTS: usize = T::SLOTS;
+    fn types() -> Vec<ValType> {
+        vec![T::TYPE]
+    }
+    fn to_slots(self, out: &mut [u64]) {
+        WasmTy::to_slots(self, out)
+    }
+}
+
+impl<T: WasmTy> WasmResults for T {
+    const SLOTS: usize = T::SLOTS;
+    fn types() -> Vec<ValType> {
+        vec![T::TYPE]
+    }
+    fn from_slots(slots: &[u64]) -> Self {
+        <T as WasmTy>::from_slots(slots)
+    }
+}
+
+macro_rules! tuples {
+    ($( ( $($n:ident)* ) )*) => {$(
+        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables)]
+        impl<$($n: WasmTy),*> WasmParams for ($($n,)*) {
+            const SLOTS: usize = 0 $(+ $n::SLOTS)*;
+            fn types() -> Vec<ValType> {
+                vec![$($n::TYPE),*]
+            }
+            fn to_slots(self, out: &mut [u64]) {
+                let ($($n,)*) = self;
+                let mut at = 0;
+                $(
+                    WasmTy::to_slots($n, &mut out[at..]);
+                    at += $n::SLOTS;
+                )*
+            }
+        }
+
+        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables, clippy::unused_unit)]
+        impl<$($n: WasmTy),*> WasmResults for ($($n,)*) {
+            const SLOTS: usize = 0 $(+ $n::SLOTS)*;
+            fn types() -> Vec<ValType> {
+                vec![$($n::TYPE),*]
+            }
+            fn from_slots(slots: &[u64]) -> Self {
+                let mut at = 0;
+                ($({
+                    let v = <$n as WasmTy>::from_slots(&slots[at..]);
+                    at += $n::SLOTS;
+                    v
+                },)*)
+            }
+        }
+    )*};
+}
+
+tuples! {
+    ()
+    (A)
+    (A B)
+    (A B C)
+    (A B C D)
+    (A B C D E)
+    (A B C D E F)
+    (A B C D E F G)
+    (A B C D E F G H)
+}
+
+/// Calls that fit in this many raw slots use a buffer on the stack.
+const INLINE_SLOTS: usize = 16;
+
+/// A function whose signature was checked against `P -> R` once; calls neither check
+/// types nor allocate (for signatures of up to 16 raw slots).
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module
+///     (func (export "divmod") (param i64 i64) (result i64 i64)
+///       (i64.div_u (local.get 0) (local.get 1))
+///       (i64.rem_u (local.get 0) (local.get 1))))"#).unwrap();
+/// let f = module.exported_function("divmod").unwrap();
+/// let divmod = f.typed::<(i64, i64), (i64, i64)>().unwrap();
+/// assert_eq!(divmod.call((17, 5)).unwrap(), (3, 2));
+/// // Division by zero is a trap, reported as an error.
+/// assert!(divmod.call((1, 0)).is_err());
+/// // The wrong signature is refused up front.
+/// assert!(f.typed::<i64, i64>().is_err());
+/// ```
+pub struct TypedFunction<P, R> {
+    func: Function,
+    _signature: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunction<P, R> {
+    fn clone(&self) -> Self {
+        TypedFunction {
+            func: self.func.clone(),
+            _signature: PhantomData,
+        }
+    }
+}
+
+impl<P, R> std::fmt::Debug for TypedFunction<P, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TypedFunction({:?})", self.func)
+    }
+}
+
+impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
+    pub(crate) fn new(func: Function) -> Result<Self, Error> {
+        let def = func.definition();
+        if def.params() != P::types().as_slice() || def.results() != R::types().as_slice() {
+            return Err(Error::usage(format!(
+                "{} is {}, not {:?} -> {:?}",
+                def.name(),
+                def.ty(),
+                P::types(),
+                R::types()
+            )));
+        }
+        Ok(TypedFunction {
+            func,
+            _signature: PhantomData,
+        })
+    }
+
+    /// Calls the function.
+    pub fn call(&self, params: P) -> Result<R, Error> {
+        let n = self.func.slots;
+        if n <= INLINE_SLOTS {
+            let mut buf = [0u64; INLINE_SLOTS];
+            params.to_slots(&mut buf);
+            self.func.call_raw(&mut buf[..n])?;
+            Ok(R::from_slots(&buf))
+        } else {
+            let mut buf = vec![0u64; n];
+            params.to_slots(&mut buf);
+            self.func.call_raw(&mut buf)?;
+            Ok(R::from_slots(&buf))
+        }
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> &Function {
+        &self.func
+    }
+}
