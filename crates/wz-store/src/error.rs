@@ -41,7 +41,13 @@ impl Error {
         }
     }
 
-    /// A usage error with a message.
+    /// An exit with `code`: a host function returns it to end the guest's call (and its
+    /// module) the way WASI's `proc_exit` does.
+    pub fn exit(code: u32) -> Self {
+        Error::new(ErrorKind::Exit(code))
+    }
+
+    /// A usage error: something the embedder asked for that cannot be done.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Usage(message.into()))
     }

@@ -266,6 +266,6 @@ impl Env for Exec<'_> {
             store: self.store,
             instance: Some(InstanceId(self.instance)),
         };
-        f(&mut caller, slots)
+        crate::objects::run_host(&*f, &mut caller, slots)
     }
 }

@@ -6,8 +6,6 @@
 //! `&mut Store` it is given and does not touch the store until the compiled code returns, so
 //! the builtins' temporary `&mut Store` is the only live access while they run.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use wz_cranelift::Trap;
 use wz_cranelift::vm::{self, Builtins, VMHostContext, VMStoreContext};
 use wz_interp::Env;
@@ -16,7 +14,7 @@ use crate::exec::Exec;
 use crate::objects::{Caller, FuncKind};
 use crate::store::Store;
 use crate::values::{FuncId, InstanceId};
-use crate::{Engine, Error, ErrorKind, TrapCode};
+use crate::{Engine, Error, TrapCode};
 
 // SAFETY: the raw pointers a store holds (`vm`, `funcrefs`, the vmctx words) point into heap
 // allocations the store itself owns; moving the store to another thread moves them all, and
@@ -241,15 +239,8 @@ unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) 
     let n = entity.host_slots as usize;
     // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        f(&mut Caller { store, instance }, slots)
-    }));
-    match outcome {
-        Ok(Ok(())) => 0,
-        Ok(Err(e)) => fail(store, e),
-        Err(_) => fail(
-            store,
-            Error::new(ErrorKind::Host("host function panicked".into())),
-        ),
+    match crate::objects::run_host(&*f, &mut Caller { store, instance }, slots) {
+        Ok(()) => 0,
+        Err(e) => fail(store, e),
     }
 }

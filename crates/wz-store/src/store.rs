@@ -583,7 +583,8 @@ impl Store {
             }
             FuncKind::Host(host) => {
                 let f = host.f.clone();
-                f(
+                crate::objects::run_host(
+                    &*f,
                     &mut Caller {
                         store: self,
                         instance: None,

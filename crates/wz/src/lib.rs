@@ -24,12 +24,16 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod host;
 mod module;
 pub mod raw;
 mod runtime;
 mod typed;
 
 pub use config::RuntimeConfig;
+pub use host::{
+    Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, WithCaller,
+};
 pub use module::{Function, FunctionDefinition, Global, Memory, Module};
 pub use runtime::{ModuleConfig, Runtime};
 pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy};

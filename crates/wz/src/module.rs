@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use wz_store::{
-    Error, Extern, FuncId, FuncType, GlobalId, GlobalType, InstanceId, MemoryId, Val, ValType,
+    Error, ErrorKind, Extern, FuncId, FuncType, GlobalId, GlobalType, InstanceId, MemoryId, Val,
+    ValType,
 };
 
 use crate::runtime::{ModuleState, RuntimeInner};
@@ -233,8 +234,7 @@ impl Function {
         let mut store = self.rt.store()?;
         let out = store.call(self.func, args);
         drop(store);
-        self.state.check_open()?;
-        out
+        self.after_call(out)
     }
 
     /// The call itself: `slots` holds at least `self.slots` values.
@@ -243,7 +243,20 @@ impl Function {
         let mut store = self.rt.store()?;
         let out = store.call_raw(self.func, slots);
         drop(store);
-        // A module closed during the call (by a host function) reports the close.
+        self.after_call(out)
+    }
+
+    /// An exit (a host function returned [`Error::exit`]) closes the module with its code,
+    /// as WASI's `proc_exit` does; a module closed during the call reports the close.
+    fn after_call<T>(&self, out: Result<T, Error>) -> Result<T, Error> {
+        if let Err(e) = &out
+            && let ErrorKind::Exit(code) = e.kind()
+        {
+            if self.state.close(*code) {
+                self.rt.forget_names();
+            }
+            return out;
+        }
         self.state.check_open()?;
         out
     }

@@ -312,6 +312,15 @@ impl Runtime {
 }
 
 impl RuntimeInner {
+    /// Records a module instantiated under `name` (already registered with the store).
+    pub(crate) fn add_named(&self, name: &str, instance: InstanceId, state: Arc<ModuleState>) {
+        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        modules
+            .by_name
+            .insert(name.to_string(), (instance, state.clone()));
+        modules.all.push(state);
+    }
+
     /// Frees the names of closed modules.
     pub(crate) fn forget_names(&self) {
         let modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());

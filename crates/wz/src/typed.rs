@@ -63,6 +63,8 @@ pub trait WasmParams: Send + Sync + 'static {
     fn types() -> Vec<ValType>;
     /// Writes them to `out[..SLOTS]`.
     fn to_slots(self, out: &mut [u64]);
+    /// Reads them from `slots[..SLOTS]` (host functions receive parameters this way).
+    fn from_slots(slots: &[u64]) -> Self;
 }
 
 /// The results of a typed function: a [`WasmTy`], a tuple of them, or `()`.
@@ -73,6 +75,8 @@ pub trait WasmResults: Sized + Send + Sync + 'static {
     fn types() -> Vec<ValType>;
     /// Reads them from `slots[..SLOTS]`.
     fn from_slots(slots: &[u64]) -> Self;
+    /// Writes them to `out[..SLOTS]` (host functions return results this way).
+    fn to_slots(self, out: &mut [u64]);
 }
 
 impl<T: WasmTy> WasmParams for T {
@@ -82,6 +86,9 @@ impl<T: WasmTy> WasmParams for T {
     }
     fn to_slots(self, out: &mut [u64]) {
         WasmTy::to_slots(self, out)
+    }
+    fn from_slots(slots: &[u64]) -> Self {
+        <T as WasmTy>::from_slots(slots)
     }
 }
 
@@ -93,11 +100,14 @@ impl<T: WasmTy> WasmResults for T {
     fn from_slots(slots: &[u64]) -> Self {
         <T as WasmTy>::from_slots(slots)
     }
+    fn to_slots(self, out: &mut [u64]) {
+        WasmTy::to_slots(self, out)
+    }
 }
 
 macro_rules! tuples {
     ($( ( $($n:ident)* ) )*) => {$(
-        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables)]
+        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables, clippy::unused_unit)]
         impl<$($n: WasmTy),*> WasmParams for ($($n,)*) {
             const SLOTS: usize = 0 $(+ $n::SLOTS)*;
             fn types() -> Vec<ValType> {
@@ -110,6 +120,14 @@ macro_rules! tuples {
                     WasmTy::to_slots($n, &mut out[at..]);
                     at += $n::SLOTS;
                 )*
+            }
+            fn from_slots(slots: &[u64]) -> Self {
+                let mut at = 0;
+                ($({
+                    let v = <$n as WasmTy>::from_slots(&slots[at..]);
+                    at += $n::SLOTS;
+                    v
+                },)*)
             }
         }
 
@@ -126,6 +144,14 @@ macro_rules! tuples {
                     at += $n::SLOTS;
                     v
                 },)*)
+            }
+            fn to_slots(self, out: &mut [u64]) {
+                let ($($n,)*) = self;
+                let mut at = 0;
+                $(
+                    WasmTy::to_slots($n, &mut out[at..]);
+                    at += $n::SLOTS;
+                )*
             }
         }
     )*};

@@ -324,3 +324,174 @@ proptest! {
         prop_assert_eq!(mem.read_u32_le(offset).is_some(), offset.checked_add(4).is_some_and(|e| e <= 65_536));
     }
 }
+
+#[test]
+fn host_functions_in_every_shape() {
+    for (engine, config) in engines() {
+        let runtime = Runtime::with_config(config).unwrap();
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|| 7i32)
+            .export("seven")
+            .new_function_builder()
+            .with_func(|a: i64, b: f32| (b, a * 2))
+            .export("twice")
+            .new_function_builder()
+            .with_func(|x: i32| -> Result<i32, wz::Error> {
+                if x < 0 {
+                    Err(wz::Error::usage("negative"))
+                } else {
+                    Ok(x + 1)
+                }
+            })
+            .export("checked")
+            .new_function_builder()
+            .with_func(|code: i32| -> Result<(), wz::Error> { Err(wz::Error::exit(code as u32)) })
+            .export("exit")
+            .new_function_builder()
+            .with_func(|_: i32| -> i32 { panic!("host bug") })
+            .export("panics")
+            .new_function_builder()
+            .with_raw_func(
+                wz::FuncType::new([wz::ValType::I32], [wz::ValType::I32]),
+                |_, slots| {
+                    slots[0] = raw::encode_i32(raw::decode_i32(slots[0]) * 10);
+                    Ok(())
+                },
+            )
+            .export("raw")
+            .new_function_builder()
+            .with_func(|caller: &mut wz::Caller<'_>, at: i32, v: i32| {
+                if let Some(mem) = caller.memory() {
+                    mem[at as usize] = v as u8;
+                }
+            })
+            .export("poke")
+            .instantiate()
+            .unwrap();
+        let app = runtime
+            .instantiate(
+                br#"(module
+                  (import "env" "seven" (func $seven (result i32)))
+                  (import "env" "twice" (func $twice (param i64 f32) (result f32 i64)))
+                  (import "env" "checked" (func $checked (param i32) (result i32)))
+                  (import "env" "exit" (func $exit (param i32)))
+                  (import "env" "panics" (func $panics (param i32) (result i32)))
+                  (import "env" "raw" (func $raw (param i32) (result i32)))
+                  (import "env" "poke" (func $poke (param i32 i32)))
+                  (memory (export "mem") 1)
+                  (func (export "seven") (result i32) (call $seven))
+                  (func (export "twice") (result f32 i64) (call $twice (i64.const 21) (f32.const 1.5)))
+                  (func (export "checked") (param i32) (result i32) (call $checked (local.get 0)))
+                  (func (export "exit") (param i32) (call $exit (local.get 0)))
+                  (func (export "panics") (result i32) (call $panics (i32.const 0)))
+                  (func (export "raw") (result i32) (call $raw (i32.const 4)))
+                  (func (export "poke") (result i32)
+                    (call $poke (i32.const 9) (i32.const 200))
+                    (i32.load8_u (i32.const 9))))"#,
+            )
+            .unwrap();
+        let f = |name: &str| app.exported_function(name).unwrap();
+        assert_eq!(
+            f("seven").call_values(&[]).unwrap(),
+            vec![Val::I32(7)],
+            "{engine}"
+        );
+        assert_eq!(
+            f("twice")
+                .typed::<(), (f32, i64)>()
+                .unwrap()
+                .call(())
+                .unwrap(),
+            (1.5, 42)
+        );
+        assert_eq!(
+            f("checked").typed::<i32, i32>().unwrap().call(4).unwrap(),
+            5
+        );
+        let err = f("checked").call_values(&[Val::I32(-1)]).unwrap_err();
+        assert_eq!(err.to_string(), "negative", "{engine}");
+        assert_eq!(f("raw").call(&[]).unwrap(), vec![40]);
+        assert_eq!(f("poke").typed::<(), i32>().unwrap().call(()).unwrap(), 200);
+        // A panicking host function is an error; the runtime stays usable.
+        let err = f("panics").call(&[]).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Host(_)), "{engine}: {err}");
+        assert_eq!(f("seven").call(&[]).unwrap(), vec![7]);
+        // An exit ends the call with the code and closes the module.
+        let err = f("exit").call(&[raw::encode_i32(3)]).unwrap_err();
+        assert_eq!(err.exit_code(), Some(3), "{engine}");
+        assert!(app.is_closed());
+        assert!(matches!(
+            f("seven").call(&[]).unwrap_err().kind(),
+            ErrorKind::Closed(3)
+        ));
+    }
+}
+
+#[test]
+fn host_module_mistakes_are_errors() {
+    let runtime = Runtime::new();
+    let err = runtime
+        .new_host_module_builder("a")
+        .new_function_builder()
+        .export("nothing")
+        .instantiate()
+        .unwrap_err();
+    assert!(err.to_string().contains("no function given"), "{err}");
+    let err = runtime
+        .new_host_module_builder("b")
+        .new_function_builder()
+        .with_func(|x: i32| x)
+        .with_param_names(&["x", "y"])
+        .export("f")
+        .instantiate()
+        .unwrap_err();
+    assert!(err.to_string().contains("parameter names"), "{err}");
+    let err = runtime
+        .new_host_module_builder("c")
+        .new_function_builder()
+        .with_func(|| ())
+        .export("f")
+        .new_function_builder()
+        .with_func(|| ())
+        .export("f")
+        .instantiate()
+        .unwrap_err();
+    assert!(err.to_string().contains("exported twice"), "{err}");
+    runtime.new_host_module_builder("d").instantiate().unwrap();
+    assert!(runtime.new_host_module_builder("d").instantiate().is_err());
+}
+
+#[test]
+fn a_host_function_calling_its_own_runtime_gets_an_error_not_a_deadlock() {
+    let runtime = std::sync::Arc::new(Runtime::new());
+    let slot: std::sync::Arc<std::sync::Mutex<Option<Function>>> = Default::default();
+    let inner = slot.clone();
+    runtime
+        .new_host_module_builder("env")
+        .new_function_builder()
+        .with_func(move || -> Result<i32, wz::Error> {
+            let f = inner.lock().unwrap().clone().expect("set");
+            // Re-entering through a handle (instead of the Caller) must fail cleanly.
+            f.call(&[]).map(|_| 1)
+        })
+        .export("reenter")
+        .instantiate()
+        .unwrap();
+    let app = runtime
+        .instantiate(
+            br#"(module (import "env" "reenter" (func $r (result i32)))
+                (func (export "one") (result i32) (i32.const 1))
+                (func (export "go") (result i32) (call $r)))"#,
+        )
+        .unwrap();
+    *slot.lock().unwrap() = app.exported_function("one");
+    let err = app.exported_function("go").unwrap().call(&[]).unwrap_err();
+    assert!(err.to_string().contains("re-entrant"), "{err}");
+    // And the runtime still works.
+    assert_eq!(
+        app.exported_function("one").unwrap().call(&[]).unwrap(),
+        vec![1]
+    );
+}
