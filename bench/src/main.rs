@@ -6,7 +6,7 @@
 //! all four computed the same result, and prints a markdown table with the ratios
 //! wz-jit/wasmtime and wz-interp/wasmi. `--write` also puts the table into
 //! `docs/performance.md`. `--scaling` compiles generated modules of growing size to show how
-//! compile time grows with module size. Workload names as arguments (`fib sieve large`) limit
+//! compile time grows with module size; `--cache` measures the compilation cache. Workload names as arguments (`fib sieve large`) limit
 //! the run to those.
 
 mod large;
@@ -282,6 +282,54 @@ fn run_large(engines: &mut [Box<dyn Engine>], scaling: bool) -> Result<Vec<Row>>
     Ok(rows)
 }
 
+/// Compile time of the large module through a compilation cache directory: cold (compile
+/// and write the entry), from the directory (a fresh cache, as a new process would see it),
+/// and from memory.
+fn run_cache() -> Result<String> {
+    let wasm = large::module(20_000);
+    let dir = std::env::temp_dir().join(format!("wz-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let compile = |cache: &wz::CompilationCache| -> Result<Duration> {
+        let config = wz::RuntimeConfig::compiler().with_compilation_cache(cache);
+        let runtime = wz::Runtime::with_config(config)?;
+        let t = Instant::now();
+        runtime.compile_module(&wasm)?;
+        Ok(t.elapsed())
+    };
+    let uncached = {
+        let runtime = wz::Runtime::with_config(wz::RuntimeConfig::compiler())?;
+        let t = Instant::now();
+        runtime.compile_module(&wasm)?;
+        t.elapsed()
+    };
+    let cache = wz::CompilationCache::with_dir(&dir)?;
+    let cold = compile(&cache)?;
+    let memory = compile(&cache)?;
+    let mut disk = Vec::new();
+    for _ in 0..5 {
+        disk.push(compile(&wz::CompilationCache::with_dir(&dir)?)?);
+    }
+    disk.sort();
+    let disk = disk[disk.len() / 2];
+    let size: u64 = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)))
+        .sum::<std::io::Result<u64>>()?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(format!(
+        "| large ({:.1} MB wasm, {:.1} MB entry) | wz-jit |\n|---|---|\n\
+         | no cache | {} |\n| cold (compile + write entry) | {} |\n\
+         | from the directory (fresh cache) | {} ({:.1} % of no cache) |\n\
+         | from memory | {} |\n",
+        wasm.len() as f64 / 1e6,
+        size as f64 / 1e6,
+        format_duration(uncached),
+        format_duration(cold),
+        format_duration(disk),
+        100.0 * disk.as_secs_f64() / uncached.as_secs_f64(),
+        format_duration(memory),
+    ))
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -328,6 +376,19 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let write = args.iter().any(|a| a == "--write");
     let scaling = args.iter().any(|a| a == "--scaling");
+    if args.iter().any(|a| a == "--cache") {
+        let report = format!(
+            "Measured {} on {} (`cargo run --release -- --cache` in `bench/`).\n\n{}",
+            today(),
+            machine(),
+            run_cache()?
+        );
+        println!("{report}");
+        if write {
+            write_docs("cache", &report)?;
+        }
+        return Ok(());
+    }
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let mut engines = all_engines()?;
     let mut rows = Vec::new();

@@ -17,6 +17,11 @@ use std::ops::{BitOr, BitOrAssign};
 pub struct Features(u32);
 
 impl Features {
+    /// The set as bits (stable: each feature's bit never changes), for cache keys.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
     /// No feature beyond the 1.0 MVP (not even mutable globals).
     pub const NONE: Features = Features(0);
     /// Import and export of mutable globals.

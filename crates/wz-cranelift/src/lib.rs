@@ -422,9 +422,10 @@ impl JitEngine {
         })
     }
 
-    /// Everything about this engine that shapes the code it generates, hashed: artifacts
-    /// record it and only load into an engine with the same one.
-    fn fingerprint(&self) -> u64 {
+    /// Everything about this engine that shapes the code it generates (wz version, artifact
+    /// format, target and CPU features, Cranelift settings, options), hashed: artifacts
+    /// record it and only load into an engine with the same one; caches key on it.
+    pub fn fingerprint(&self) -> u64 {
         let isa_flags: Vec<String> = self
             .isa
             .isa_flags()

@@ -2,6 +2,8 @@
 
 use wz_store::{BoundsChecks, Engine, Error, Features, JitConfig};
 
+use crate::CompilationCache;
+
 /// Which engine a [`RuntimeConfig`] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EngineChoice {
@@ -29,6 +31,7 @@ pub struct RuntimeConfig {
     engine: EngineChoice,
     pub(crate) features: Features,
     bounds_checks: BoundsChecks,
+    pub(crate) cache: Option<CompilationCache>,
 }
 
 impl Default for RuntimeConfig {
@@ -45,6 +48,7 @@ impl RuntimeConfig {
             engine: EngineChoice::Auto,
             features: Features::default(),
             bounds_checks: BoundsChecks::GuardPages,
+            cache: None,
         }
     }
 
@@ -79,7 +83,24 @@ impl RuntimeConfig {
         self
     }
 
+    /// Compiles through `cache`: runtimes with the same cache and engine options share the
+    /// engine and every module compiled by any of them (see [`CompilationCache`]).
+    pub fn with_compilation_cache(mut self, cache: &CompilationCache) -> Self {
+        self.cache = Some(cache.clone());
+        self
+    }
+
     pub(crate) fn engine(&self) -> Result<Engine, Error> {
+        match &self.cache {
+            Some(cache) => cache.engine(
+                format!("{:?} {:?}", self.engine, self.bounds_checks),
+                || self.make_engine(),
+            ),
+            None => self.make_engine(),
+        }
+    }
+
+    fn make_engine(&self) -> Result<Engine, Error> {
         let jit = || {
             if self.bounds_checks == BoundsChecks::GuardPages {
                 match Engine::default_for_host() {

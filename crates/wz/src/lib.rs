@@ -4,7 +4,9 @@
 //! ([`Runtime::compile_module`]) and instantiates them ([`Runtime::instantiate_module`] with a
 //! [`ModuleConfig`]) into [`Module`]s, whose exported [`Function`]s, [`Memory`] and
 //! [`Global`]s are handles that can be used from any thread. Modules import from modules
-//! instantiated earlier in the same runtime, by name.
+//! instantiated earlier in the same runtime, by name, including host modules
+//! ([`Runtime::new_host_module_builder`]). A [`CompilationCache`] shares compiled code between
+//! runtimes and, with a directory, across processes.
 //!
 //! ```
 //! let runtime = wz::Runtime::new();
@@ -21,8 +23,9 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `wat` | yes | text-format modules accepted by [`Runtime::compile_module`] (pulls in `wat`) |
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+mod cache;
 mod config;
 mod host;
 mod module;
@@ -30,6 +33,7 @@ pub mod raw;
 mod runtime;
 mod typed;
 
+pub use cache::{CacheStats, CompilationCache};
 pub use config::RuntimeConfig;
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, WithCaller,

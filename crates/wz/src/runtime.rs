@@ -34,6 +34,7 @@ pub struct Runtime {
 pub(crate) struct RuntimeInner {
     store: Mutex<Store>,
     features: Features,
+    cache: Option<crate::CompilationCache>,
     /// Modules by name, and every module ever instantiated (for `close`).
     modules: Mutex<Modules>,
 }
@@ -190,6 +191,7 @@ impl Runtime {
             inner: Arc::new(RuntimeInner {
                 store: Mutex::new(Store::with_engine(config.engine()?)),
                 features: config.features,
+                cache: config.cache.clone(),
                 modules: Mutex::new(Modules::default()),
             }),
         })
@@ -210,13 +212,17 @@ impl Runtime {
     /// the same configuration.
     pub fn compile_module(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
         let engine = self.inner.store()?.engine().clone();
+        let compile = |bytes: &[u8]| match &self.inner.cache {
+            Some(cache) => cache.compile(bytes, self.inner.features, &engine),
+            None => CompiledModule::with_engine(bytes, self.inner.features, &engine),
+        };
         #[cfg(feature = "wat")]
         if !bytes.starts_with(b"\0asm") {
             let binary = wat::parse_bytes(bytes)
                 .map_err(|e| Error::usage(format!("invalid text module: {e}")))?;
-            return CompiledModule::with_engine(&binary, self.inner.features, &engine);
+            return compile(&binary);
         }
-        CompiledModule::with_engine(bytes, self.inner.features, &engine)
+        compile(bytes)
     }
 
     /// Compiles and instantiates `bytes` with the default [`ModuleConfig`].
