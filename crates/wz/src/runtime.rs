@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use wz_store::{CompiledModule, Error, ErrorKind, Features, InstanceId, Store};
+use wz_store::{CompiledModule, Engine, Error, ErrorKind, Features, InstanceId, Store};
 
 use crate::RuntimeConfig;
 use crate::module::Module;
@@ -13,8 +13,9 @@ use crate::module::Module;
 /// Compiles and instantiates WebAssembly modules and owns what they create.
 ///
 /// A runtime is `Send + Sync`: its modules may be called from several threads. Calls into one
-/// runtime take turns (each holds the runtime's store for its duration); give threads
-/// separate runtimes, sharing a compiled module, to run them in parallel.
+/// runtime take turns (each holds the runtime's store for its duration; compiling does not
+/// wait for them); give threads separate runtimes, sharing compiled modules through a
+/// [`crate::CompilationCache`], to run them in parallel.
 ///
 /// ```
 /// let runtime = wz::Runtime::new();
@@ -33,6 +34,8 @@ pub struct Runtime {
 #[derive(Debug)]
 pub(crate) struct RuntimeInner {
     store: Mutex<Store>,
+    /// The store's engine, kept outside the lock so compiling never waits for a call.
+    engine: Engine,
     features: Features,
     cache: Option<crate::CompilationCache>,
     /// Modules by name, and every module ever instantiated (for `close`).
@@ -187,9 +190,11 @@ impl Runtime {
     /// A runtime configured by `config`. Fails only when the config asks for the JIT on a
     /// host where it cannot run.
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
+        let engine = config.engine()?;
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
-                store: Mutex::new(Store::with_engine(config.engine()?)),
+                store: Mutex::new(Store::with_engine(engine.clone())),
+                engine,
                 features: config.features,
                 cache: config.cache.clone(),
                 modules: Mutex::new(Modules::default()),
@@ -199,22 +204,17 @@ impl Runtime {
 
     /// The engine that runs this runtime's code: `"jit"` or `"interp"`.
     pub fn engine_name(&self) -> &'static str {
-        self.inner
-            .store
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .engine()
-            .name()
+        self.inner.engine.name()
     }
 
     /// Decodes, validates and compiles a module from its binary (or, with the `wat` feature,
     /// text) form. The result can be instantiated many times, in this runtime or another of
     /// the same configuration.
     pub fn compile_module(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
-        let engine = self.inner.store()?.engine().clone();
+        let engine = &self.inner.engine;
         let compile = |bytes: &[u8]| match &self.inner.cache {
-            Some(cache) => cache.compile(bytes, self.inner.features, &engine),
-            None => CompiledModule::with_engine(bytes, self.inner.features, &engine),
+            Some(cache) => cache.compile(bytes, self.inner.features, engine),
+            None => CompiledModule::with_engine(bytes, self.inner.features, engine),
         };
         #[cfg(feature = "wat")]
         if !bytes.starts_with(b"\0asm") {

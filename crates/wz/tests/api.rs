@@ -468,10 +468,15 @@ fn a_host_function_calling_its_own_runtime_gets_an_error_not_a_deadlock() {
     let runtime = std::sync::Arc::new(Runtime::new());
     let slot: std::sync::Arc<std::sync::Mutex<Option<Function>>> = Default::default();
     let inner = slot.clone();
+    let rt = std::sync::Arc::downgrade(&runtime);
     runtime
         .new_host_module_builder("env")
         .new_function_builder()
         .with_func(move || -> Result<i32, wz::Error> {
+            // Compiling does not need the store, so it works from inside a call.
+            let rt = rt.upgrade().expect("runtime alive");
+            rt.compile_module(br#"(module)"#)?;
+            assert!(!rt.engine_name().is_empty());
             let f = inner.lock().unwrap().clone().expect("set");
             // Re-entering through a handle (instead of the Caller) must fail cleanly.
             f.call(&[]).map(|_| 1)
