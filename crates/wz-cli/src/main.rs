@@ -49,22 +49,6 @@ struct EngineArgs {
 }
 
 impl EngineArgs {
-    /// The store-level engine, for the wast runner (which drives a store directly).
-    fn store_engine(&self) -> anyhow::Result<wz_store::Engine> {
-        let bounds_checks = self.bounds_checks();
-        let jit = || {
-            wz_store::Engine::compiler_with(wz_store::JitConfig {
-                bounds_checks,
-                ..wz_store::JitConfig::default()
-            })
-        };
-        Ok(match self.engine {
-            Engine::Interp => wz_store::Engine::Interpreter,
-            Engine::Jit => jit()?,
-            Engine::Auto => jit().unwrap_or(wz_store::Engine::Interpreter),
-        })
-    }
-
     fn bounds_checks(&self) -> wz::BoundsChecks {
         match self.bounds_checks {
             BoundsChecks::GuardPages => wz::BoundsChecks::GuardPages,
@@ -196,7 +180,7 @@ fn format_val(v: &Val) -> String {
 }
 
 fn wast(engine: &EngineArgs, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let engine = engine.store_engine()?;
+    let engine = engine.config().engine()?;
     let (mut passed, mut failed) = (0, 0);
     for file in files {
         let text = std::fs::read_to_string(file)

@@ -184,15 +184,17 @@ pub(crate) fn write(
     let mut bytes = obj
         .write()
         .map_err(|e| CompileError::new(format!("cannot write artifact: {e}")))?;
-    let at = hash_field(&bytes)?;
+    let at = {
+        let file = ElfFile64::<Endianness>::parse(bytes.as_slice()).map_err(error)?;
+        hash_field(&file)?
+    };
     let hash = fnv1a(&bytes);
     bytes[at..at + 8].copy_from_slice(&hash.to_le_bytes());
     Ok(bytes)
 }
 
-/// The file offset of the file-hash field in the meta section of `bytes`.
-fn hash_field(bytes: &[u8]) -> Result<usize, CompileError> {
-    let file = ElfFile64::<Endianness>::parse(bytes).map_err(error)?;
+/// The file offset of the file-hash field in the meta section of `file`.
+fn hash_field(file: &ElfFile64<'_, Endianness>) -> Result<usize, CompileError> {
     let meta = file
         .section_by_name(META)
         .ok_or_else(|| error(format!("no {META} section")))?;
@@ -253,7 +255,7 @@ pub(crate) fn read(
         return Err(error("made for a different module"));
     }
     let trap_count = u32_at(meta, 28) as usize;
-    if file_hash(bytes, hash_field(bytes)?) != u64_at(meta, 32) {
+    if file_hash(bytes, hash_field(&file)?) != u64_at(meta, 32) {
         return Err(error("its contents do not match their recorded hash"));
     }
 

@@ -35,7 +35,7 @@ mod values;
 pub use error::{Error, ErrorKind};
 pub use module::{CompiledModule, Engine};
 pub use objects::{Caller, HostFunc};
-pub use store::Store;
+pub use store::{Store, slot_count};
 pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
 pub use wz_binary::{
     Features, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, ValType,

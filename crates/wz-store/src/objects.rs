@@ -110,7 +110,7 @@ pub(crate) struct FuncEntity {
     pub kind: FuncKind,
     pub ty: FuncType,
     pub type_id: u32,
-    /// Slots a host call needs: max(params, results).
+    /// Slots a call needs: max(params, results).
     pub host_slots: u32,
     /// What compiled code sees of this function (JIT stores only; stable address).
     pub vmfunc: Option<Box<VMFuncRef>>,
@@ -122,7 +122,9 @@ pub(crate) struct FuncEntity {
 
 impl FuncEntity {
     /// A function whose compiled-code parts [`crate::Store`] fills in as it adds it.
-    pub fn new(kind: FuncKind, ty: FuncType, type_id: u32, host_slots: u32) -> Self {
+    pub fn new(kind: FuncKind, ty: FuncType, type_id: u32) -> Self {
+        let host_slots =
+            crate::store::slot_count(ty.params()).max(crate::store::slot_count(ty.results()));
         FuncEntity {
             kind,
             ty,

@@ -134,13 +134,7 @@ impl Store {
     pub fn alloc_host_func(&mut self, func: HostFunc) -> Result<FuncId, Error> {
         let ty = func.ty.clone();
         let type_id = self.intern(&ty);
-        let host_slots = slot_count(ty.params()).max(slot_count(ty.results()));
-        self.push_func(FuncEntity::new(
-            FuncKind::Host(func),
-            ty,
-            type_id,
-            host_slots,
-        ))
+        self.push_func(FuncEntity::new(FuncKind::Host(func), ty, type_id))
     }
 
     fn bounds_checks(&self) -> BoundsChecks {
@@ -337,8 +331,7 @@ impl Store {
                 instance: id,
                 code: code.clone(),
             };
-            let slots = slot_count(ty.params()).max(slot_count(ty.results()));
-            let f = self.push_func(FuncEntity::new(kind, ty, type_id, slots))?;
+            let f = self.push_func(FuncEntity::new(kind, ty, type_id))?;
             inst.funcs.push(f.0);
         }
         if let Some(jit) = module.jit() {
@@ -354,8 +347,7 @@ impl Store {
                     .cloned()
                     .unwrap_or_else(|| FuncType::new([], []));
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
-                let slots = slot_count(ty.params()).max(slot_count(ty.results()));
-                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id, slots))?;
+                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id))?;
                 let vmfunc = self.funcs[f.0 as usize]
                     .vmfunc
                     .as_mut()
@@ -709,7 +701,8 @@ fn limits_match(
     Ok(())
 }
 
-pub(crate) fn slot_count(types: &[ValType]) -> u32 {
+/// The raw slots values of `types` take: one each, two per `v128`.
+pub fn slot_count(types: &[ValType]) -> u32 {
     types
         .iter()
         .map(|t| if *t == ValType::V128 { 2 } else { 1 })

@@ -90,7 +90,9 @@ impl RuntimeConfig {
         self
     }
 
-    pub(crate) fn engine(&self) -> Result<Engine, Error> {
+    /// The store-level engine this configuration selects (shared through the compilation
+    /// cache, if any), for code that drives a [`wz_store::Store`] directly.
+    pub fn engine(&self) -> Result<Engine, Error> {
         match &self.cache {
             Some(cache) => cache.engine(
                 format!("{:?} {:?}", self.engine, self.bounds_checks),

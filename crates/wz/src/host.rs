@@ -6,7 +6,7 @@ use wz_store::{Error, ErrorKind, Extern, FuncType, HostFunc};
 
 use crate::module::Module;
 use crate::runtime::Runtime;
-use crate::typed::{WasmResults, WasmTy};
+use crate::typed::{WasmResults, WasmTy, WasmValues};
 
 pub use wz_store::Caller;
 
@@ -43,47 +43,41 @@ pub trait IntoHostFunc<Marker>: Send + Sync + 'static {
 /// Marks closures whose first parameter is the [`Caller`].
 pub struct WithCaller<T>(PhantomData<T>);
 
+/// A host function of parameters `P` and results `R::Results` running `f`.
+fn host_func<P, R>(f: impl Fn(&mut Caller<'_>, P) -> R + Send + Sync + 'static) -> HostFunc
+where
+    P: WasmValues,
+    R: HostResult,
+{
+    let ty = FuncType::new(P::types(), R::Results::types());
+    HostFunc::new(ty, move |caller, slots| {
+        let results = f(caller, P::from_slots(slots)).into_result()?;
+        results.to_slots(slots);
+        Ok(())
+    })
+}
+
 macro_rules! into_host_func {
     ($($a:ident)*) => {
-        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables)]
+        #[allow(non_snake_case)]
         impl<Func, R, $($a: WasmTy,)*> IntoHostFunc<fn($($a,)*) -> R> for Func
         where
             Func: Fn($($a),*) -> R + Send + Sync + 'static,
             R: HostResult,
         {
             fn into_host_func(self) -> HostFunc {
-                let ty = FuncType::new([$($a::TYPE),*], R::Results::types());
-                HostFunc::new(ty, move |_caller, slots| {
-                    let mut at = 0;
-                    $(
-                        let $a = <$a as WasmTy>::from_slots(&slots[at..]);
-                        at += $a::SLOTS;
-                    )*
-                    let results = (self)($($a),*).into_result()?;
-                    results.to_slots(slots);
-                    Ok(())
-                })
+                host_func(move |_, ($($a,)*): ($($a,)*)| (self)($($a),*))
             }
         }
 
-        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables)]
+        #[allow(non_snake_case)]
         impl<Func, R, $($a: WasmTy,)*> IntoHostFunc<WithCaller<fn($($a,)*) -> R>> for Func
         where
             Func: Fn(&mut Caller<'_>, $($a),*) -> R + Send + Sync + 'static,
             R: HostResult,
         {
             fn into_host_func(self) -> HostFunc {
-                let ty = FuncType::new([$($a::TYPE),*], R::Results::types());
-                HostFunc::new(ty, move |caller, slots| {
-                    let mut at = 0;
-                    $(
-                        let $a = <$a as WasmTy>::from_slots(&slots[at..]);
-                        at += $a::SLOTS;
-                    )*
-                    let results = (self)(caller, $($a),*).into_result()?;
-                    results.to_slots(slots);
-                    Ok(())
-                })
+                host_func(move |caller, ($($a,)*): ($($a,)*)| (self)(caller, $($a),*))
             }
         }
     };

@@ -40,8 +40,8 @@ pub use host::{
 };
 pub use module::{Function, FunctionDefinition, Global, Memory, Module};
 pub use runtime::{ModuleConfig, Runtime};
-pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy};
+pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy, WasmValues};
 pub use wz_store::{
-    BoundsChecks, CompiledModule, Error, ErrorKind, Features, FuncType, GlobalType, TrapCode, Val,
-    ValType,
+    BoundsChecks, CompiledModule, Engine, Error, ErrorKind, Features, FuncType, GlobalType,
+    TrapCode, Val, ValType,
 };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wz_store::{
     Error, ErrorKind, Extern, FuncId, FuncType, GlobalId, GlobalType, InstanceId, MemoryId, Val,
-    ValType,
+    ValType, slot_count,
 };
 
 use crate::runtime::{ModuleState, RuntimeInner};
@@ -63,6 +63,8 @@ impl Module {
         };
         let ty = store.func_type(func).clone();
         let slots = store.call_slots(func);
+        let param_slots = slot_count(ty.params()) as usize;
+        let result_slots = slot_count(ty.results()) as usize;
         Some(Function {
             rt: self.rt.clone(),
             state: self.state.clone(),
@@ -73,6 +75,8 @@ impl Module {
                 ty,
             }),
             slots,
+            param_slots,
+            result_slots,
         })
     }
 
@@ -177,21 +181,16 @@ pub struct Function {
     pub(crate) state: Arc<ModuleState>,
     pub(crate) func: FuncId,
     def: Arc<FunctionDefinition>,
-    /// Raw slots a call needs.
+    /// Raw slots a call needs: the larger of the next two.
     pub(crate) slots: usize,
+    param_slots: usize,
+    result_slots: usize,
 }
 
 impl fmt::Debug for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Function {} {}", self.def.name, self.def.ty)
     }
-}
-
-fn slot_count(types: &[ValType]) -> usize {
-    types
-        .iter()
-        .map(|t| if *t == ValType::V128 { 2 } else { 1 })
-        .sum()
 }
 
 impl Function {
@@ -213,7 +212,7 @@ impl Function {
     /// assert_eq!(wz::raw::decode_f64(out[0]), 2.5);
     /// ```
     pub fn call(&self, params: &[u64]) -> Result<Vec<u64>, Error> {
-        let n = slot_count(self.def.params());
+        let n = self.param_slots;
         if params.len() != n {
             return Err(Error::usage(format!(
                 "{} takes {n} raw parameters, got {}",
@@ -224,7 +223,7 @@ impl Function {
         let mut slots = vec![0u64; self.slots];
         slots[..n].copy_from_slice(params);
         self.call_raw(&mut slots)?;
-        slots.truncate(slot_count(self.def.results()));
+        slots.truncate(self.result_slots);
         Ok(slots)
     }
 

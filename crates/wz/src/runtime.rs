@@ -134,8 +134,8 @@ impl RuntimeInner {
 /// How a module is instantiated: its name and the functions run right after.
 #[derive(Debug, Clone)]
 pub struct ModuleConfig {
+    /// `Some("")` means anonymous; `None`, the module's own name.
     name: Option<String>,
-    anonymous: bool,
     start_functions: Vec<String>,
 }
 
@@ -151,7 +151,6 @@ impl ModuleConfig {
     pub fn new() -> Self {
         ModuleConfig {
             name: None,
-            anonymous: false,
             start_functions: vec!["_start".to_string()],
         }
     }
@@ -160,8 +159,7 @@ impl ModuleConfig {
     /// name makes the module anonymous, so the same compiled module can be instantiated
     /// many times.
     pub fn with_name(mut self, name: &str) -> Self {
-        self.anonymous = name.is_empty();
-        self.name = (!name.is_empty()).then(|| name.to_string());
+        self.name = Some(name.to_string());
         self
     }
 
@@ -240,13 +238,10 @@ impl Runtime {
         module: &CompiledModule,
         config: ModuleConfig,
     ) -> Result<Module, Error> {
-        let name = if config.anonymous {
-            None
-        } else {
-            config
-                .name
-                .clone()
-                .or_else(|| module.module().names.module.clone())
+        let name = match config.name {
+            Some(name) if name.is_empty() => None,
+            Some(name) => Some(name),
+            None => module.module().names.module.clone(),
         };
         let state = Arc::new(ModuleState::default());
         let instance = {

@@ -55,31 +55,28 @@ impl WasmTy for u128 {
     }
 }
 
-/// The parameters of a typed function: a [`WasmTy`], a tuple of them, or `()`.
-pub trait WasmParams: Send + Sync + 'static {
-    /// Raw slots all parameters take.
+/// A list of wasm values: a [`WasmTy`], a tuple of up to eight of them, or `()`. Typed
+/// functions take their parameters and results as such lists, host closures likewise.
+pub trait WasmValues: Sized + Send + Sync + 'static {
+    /// Raw slots all values take.
     const SLOTS: usize;
     /// Their wasm types, in order.
     fn types() -> Vec<ValType>;
     /// Writes them to `out[..SLOTS]`.
     fn to_slots(self, out: &mut [u64]);
-    /// Reads them from `slots[..SLOTS]` (host functions receive parameters this way).
-    fn from_slots(slots: &[u64]) -> Self;
-}
-
-/// The results of a typed function: a [`WasmTy`], a tuple of them, or `()`.
-pub trait WasmResults: Sized + Send + Sync + 'static {
-    /// Raw slots all results take.
-    const SLOTS: usize;
-    /// Their wasm types, in order.
-    fn types() -> Vec<ValType>;
     /// Reads them from `slots[..SLOTS]`.
     fn from_slots(slots: &[u64]) -> Self;
-    /// Writes them to `out[..SLOTS]` (host functions return results this way).
-    fn to_slots(self, out: &mut [u64]);
 }
 
-impl<T: WasmTy> WasmParams for T {
+/// The parameters of a typed function (any [`WasmValues`]).
+pub trait WasmParams: WasmValues {}
+impl<T: WasmValues> WasmParams for T {}
+
+/// The results of a typed function (any [`WasmValues`]).
+pub trait WasmResults: WasmValues {}
+impl<T: WasmValues> WasmResults for T {}
+
+impl<T: WasmTy> WasmValues for T {
     const SLOTS: usize = T::SLOTS;
     fn types() -> Vec<ValType> {
         vec![T::TYPE]
@@ -89,26 +86,13 @@ impl<T: WasmTy> WasmParams for T {
     }
     fn from_slots(slots: &[u64]) -> Self {
         <T as WasmTy>::from_slots(slots)
-    }
-}
-
-impl<T: WasmTy> WasmResults for T {
-    const SLOTS: usize = T::SLOTS;
-    fn types() -> Vec<ValType> {
-        vec![T::TYPE]
-    }
-    fn from_slots(slots: &[u64]) -> Self {
-        <T as WasmTy>::from_slots(slots)
-    }
-    fn to_slots(self, out: &mut [u64]) {
-        WasmTy::to_slots(self, out)
     }
 }
 
 macro_rules! tuples {
     ($( ( $($n:ident)* ) )*) => {$(
         #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables, clippy::unused_unit)]
-        impl<$($n: WasmTy),*> WasmParams for ($($n,)*) {
+        impl<$($n: WasmTy),*> WasmValues for ($($n,)*) {
             const SLOTS: usize = 0 $(+ $n::SLOTS)*;
             fn types() -> Vec<ValType> {
                 vec![$($n::TYPE),*]
@@ -128,30 +112,6 @@ macro_rules! tuples {
                     at += $n::SLOTS;
                     v
                 },)*)
-            }
-        }
-
-        #[allow(non_snake_case, unused_assignments, unused_mut, unused_variables, clippy::unused_unit)]
-        impl<$($n: WasmTy),*> WasmResults for ($($n,)*) {
-            const SLOTS: usize = 0 $(+ $n::SLOTS)*;
-            fn types() -> Vec<ValType> {
-                vec![$($n::TYPE),*]
-            }
-            fn from_slots(slots: &[u64]) -> Self {
-                let mut at = 0;
-                ($({
-                    let v = <$n as WasmTy>::from_slots(&slots[at..]);
-                    at += $n::SLOTS;
-                    v
-                },)*)
-            }
-            fn to_slots(self, out: &mut [u64]) {
-                let ($($n,)*) = self;
-                let mut at = 0;
-                $(
-                    WasmTy::to_slots($n, &mut out[at..]);
-                    at += $n::SLOTS;
-                )*
             }
         }
     )*};
