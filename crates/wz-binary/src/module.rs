@@ -188,6 +188,8 @@ pub struct Names {
     pub module: Option<String>,
     /// Function names by function index.
     pub functions: HashMap<u32, String>,
+    /// Local (and parameter) names by function index, then local index.
+    pub locals: HashMap<u32, HashMap<u32, String>>,
 }
 
 impl Module {
@@ -454,6 +456,16 @@ impl Module {
                         self.names
                             .functions
                             .insert(naming.index, naming.name.to_string());
+                    }
+                }
+                Name::Local(map) => {
+                    for indirect in map {
+                        let Ok(indirect) = indirect else { return };
+                        let names = self.names.locals.entry(indirect.index).or_default();
+                        for naming in indirect.names {
+                            let Ok(naming) = naming else { return };
+                            names.insert(naming.index, naming.name.to_string());
+                        }
                     }
                 }
                 _ => {}

@@ -73,6 +73,18 @@ impl LinearMemory {
     /// A zeroed memory of `len` bytes using the given strategy (falling back to explicit
     /// checks where guard pages are unsupported).
     pub fn new(len: usize, strategy: BoundsChecks) -> Result<Self, MemoryError> {
+        Self::with_capacity(len, len, strategy)
+    }
+
+    /// Like [`LinearMemory::new`], but a heap-allocated (explicitly checked) memory reserves
+    /// `capacity` bytes up front, so growing up to it never moves or copies the bytes.
+    /// Guard-page memories reserve their whole address range anyway.
+    pub fn with_capacity(
+        len: usize,
+        capacity: usize,
+        strategy: BoundsChecks,
+    ) -> Result<Self, MemoryError> {
+        let capacity = capacity.max(len);
         let storage = match strategy {
             #[cfg(all(unix, target_pointer_width = "64"))]
             BoundsChecks::GuardPages => {
@@ -82,8 +94,8 @@ impl LinearMemory {
             }
             _ => {
                 let mut data = Vec::new();
-                data.try_reserve_exact(len).map_err(|_| {
-                    MemoryError(format!("cannot allocate {len} bytes of linear memory"))
+                data.try_reserve_exact(capacity).map_err(|_| {
+                    MemoryError(format!("cannot allocate {capacity} bytes of linear memory"))
                 })?;
                 data.resize(len, 0);
                 Storage::Heap(data)

@@ -34,11 +34,12 @@ mod values;
 
 pub use error::{Error, ErrorKind};
 pub use module::{CompiledModule, Engine};
-pub use objects::{Caller, HostFunc};
+pub use objects::{Caller, HostFunc, MemoryLimits};
 pub use store::{Store, slot_count};
 pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
 pub use wz_binary::{
-    Features, FuncType, GlobalType, Limits, MemoryType, RefType, TableType, ValType,
+    ExternKind, Features, FuncType, GlobalType, ImportKind, Limits, MemoryType, Module, RefType,
+    TableType, ValType,
 };
 pub use wz_cranelift::{BoundsChecks, JitConfig, JitEngine};
 pub use wz_ir::TrapCode;

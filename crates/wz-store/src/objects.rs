@@ -137,6 +137,26 @@ impl FuncEntity {
     }
 }
 
+/// What a store allows its memories (see [`crate::Store::set_memory_limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimits {
+    /// No memory grows beyond this many 64 KiB pages; one whose minimum is larger cannot be
+    /// created.
+    pub max_pages: u32,
+    /// Reserve a memory's declared maximum when it is created, so growing it never moves it
+    /// (explicitly checked memories; guard-page memories never move).
+    pub capacity_from_max: bool,
+}
+
+impl Default for MemoryLimits {
+    fn default() -> Self {
+        MemoryLimits {
+            max_pages: MAX_PAGES as u32,
+            capacity_from_max: false,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct MemoryEntity {
     pub ty: MemoryType,
@@ -145,13 +165,30 @@ pub(crate) struct MemoryEntity {
 }
 
 impl MemoryEntity {
-    pub fn new(ty: MemoryType, strategy: BoundsChecks) -> Result<Self, Error> {
-        let max_pages = ty.limits.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+    pub fn new(
+        ty: MemoryType,
+        strategy: BoundsChecks,
+        limits: MemoryLimits,
+    ) -> Result<Self, Error> {
+        let max_pages = ty
+            .limits
+            .max
+            .unwrap_or(MAX_PAGES)
+            .min(MAX_PAGES)
+            .min(limits.max_pages as u64);
         if ty.limits.min > max_pages {
-            return Err(Error::usage("memory minimum exceeds its maximum"));
+            return Err(Error::usage(format!(
+                "memory minimum of {} pages exceeds the limit of {max_pages} pages",
+                ty.limits.min
+            )));
         }
         let bytes = ty.limits.min as usize * PAGE_SIZE;
-        let data = LinearMemory::new(bytes, strategy).map_err(|e| Error::usage(e.to_string()))?;
+        let capacity = match (limits.capacity_from_max, ty.limits.max) {
+            (true, Some(_)) => max_pages as usize * PAGE_SIZE,
+            _ => bytes,
+        };
+        let data = LinearMemory::with_capacity(bytes, capacity, strategy)
+            .map_err(|e| Error::usage(e.to_string()))?;
         Ok(MemoryEntity {
             ty,
             data,

@@ -36,6 +36,7 @@ pub struct Store {
     stacks: Vec<Stack>,
     depth: u32,
     limits: StackLimits,
+    memory_limits: MemoryLimits,
 }
 
 impl Default for Store {
@@ -73,6 +74,7 @@ impl Store {
             stacks: Vec::new(),
             depth: 0,
             limits: StackLimits::default(),
+            memory_limits: MemoryLimits::default(),
         }
     }
 
@@ -82,6 +84,17 @@ impl Store {
             limits,
             ..Store::default()
         }
+    }
+
+    /// Limits every memory created from now on: a cap on its pages and whether its maximum
+    /// is reserved up front.
+    pub fn set_memory_limits(&mut self, limits: MemoryLimits) {
+        self.memory_limits = limits;
+    }
+
+    /// The limits set by [`Store::set_memory_limits`].
+    pub fn memory_limits(&self) -> MemoryLimits {
+        self.memory_limits
     }
 
     /// The engine running this store's code.
@@ -147,7 +160,8 @@ impl Store {
     /// Adds a memory of the given type, zero-filled.
     pub fn alloc_memory(&mut self, ty: MemoryType) -> Result<MemoryId, Error> {
         let strategy = self.bounds_checks();
-        self.memories.push(MemoryEntity::new(ty, strategy)?);
+        self.memories
+            .push(MemoryEntity::new(ty, strategy, self.memory_limits)?);
         Ok(MemoryId(self.memories.len() as u32 - 1))
     }
 

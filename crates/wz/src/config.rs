@@ -1,6 +1,6 @@
 //! [`RuntimeConfig`]: which engine, which features, how memory is checked.
 
-use wz_store::{BoundsChecks, Engine, Error, Features, JitConfig};
+use wz_store::{BoundsChecks, Engine, Error, Features, JitConfig, MemoryLimits};
 
 use crate::CompilationCache;
 
@@ -32,6 +32,8 @@ pub struct RuntimeConfig {
     pub(crate) features: Features,
     bounds_checks: BoundsChecks,
     pub(crate) cache: Option<CompilationCache>,
+    pub(crate) memory: MemoryLimits,
+    pub(crate) custom_sections: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -49,6 +51,8 @@ impl RuntimeConfig {
             features: Features::default(),
             bounds_checks: BoundsChecks::GuardPages,
             cache: None,
+            memory: MemoryLimits::default(),
+            custom_sections: false,
         }
     }
 
@@ -80,6 +84,40 @@ impl RuntimeConfig {
     /// interpreter always checks explicitly.
     pub fn with_bounds_checks(mut self, bounds_checks: BoundsChecks) -> Self {
         self.bounds_checks = bounds_checks;
+        self
+    }
+
+    /// Caps every memory at `pages` 64 KiB pages (default and most: 65536, 4 GiB): a
+    /// memory's maximum becomes the smaller of its declared one and this, and a module
+    /// declaring a memory whose minimum is larger fails to compile.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(
+    ///     wz::RuntimeConfig::new().with_memory_limit_pages(2)).unwrap();
+    /// let err = runtime.compile_module(b"(module (memory 3))").unwrap_err();
+    /// assert!(err.to_string().contains("exceeds the limit of 2 pages"), "{err}");
+    /// let module = runtime.instantiate(b"(module (memory (export \"m\") 1))").unwrap();
+    /// let memory = module.memory().unwrap();
+    /// assert_eq!(memory.grow(1), Some(1));
+    /// assert_eq!(memory.grow(1), None); // 3 pages would pass the limit
+    /// ```
+    pub fn with_memory_limit_pages(mut self, pages: u32) -> Self {
+        self.memory.max_pages = pages.min(65536);
+        self
+    }
+
+    /// Reserves each memory's declared maximum when it is created, so growing it never
+    /// moves or copies its bytes (the interpreter and explicitly checked JIT memories;
+    /// guard-page memories never move anyway). Uses more memory up front.
+    pub fn with_memory_capacity_from_max(mut self, enabled: bool) -> Self {
+        self.memory.capacity_from_max = enabled;
+        self
+    }
+
+    /// Keeps custom sections so that [`crate::CompiledModule::custom_sections`] lists them
+    /// (default: off; the name section is read either way).
+    pub fn with_custom_sections(mut self, enabled: bool) -> Self {
+        self.custom_sections = enabled;
         self
     }
 

@@ -2,10 +2,11 @@
 
 use std::marker::PhantomData;
 
-use wz_store::{Error, ErrorKind, Extern, FuncType, HostFunc};
+use wz_store::{Error, FuncType, HostFunc};
 
+use crate::compiled::{CompiledModule, HostExport};
 use crate::module::Module;
-use crate::runtime::Runtime;
+use crate::runtime::{ModuleConfig, Runtime};
 use crate::typed::{WasmResults, WasmTy, WasmValues};
 
 pub use wz_store::Caller;
@@ -126,7 +127,7 @@ into_host_func!(A B C D E F G H);
 pub struct HostModuleBuilder<'r> {
     runtime: &'r Runtime,
     name: String,
-    funcs: Vec<(String, HostFunc)>,
+    funcs: Vec<HostExport>,
     /// The first mistake made while building, reported by `instantiate`.
     error: Option<Error>,
 }
@@ -137,6 +138,7 @@ pub struct HostFunctionBuilder<'r> {
     module: HostModuleBuilder<'r>,
     func: Option<HostFunc>,
     param_names: Vec<String>,
+    result_names: Vec<String>,
 }
 
 impl Runtime {
@@ -158,15 +160,45 @@ impl<'r> HostModuleBuilder<'r> {
             module: self,
             func: None,
             param_names: Vec::new(),
+            result_names: Vec::new(),
         }
     }
 
     /// Adds the module to the runtime under its name.
     pub fn instantiate(self) -> Result<Module, Error> {
+        let runtime = self.runtime;
+        let compiled = self.compile()?;
+        runtime.instantiate_module(&compiled, ModuleConfig::new())
+    }
+
+    /// The module, ready to be instantiated any number of times (under the builder's name,
+    /// or another one given by [`ModuleConfig::with_name`]), in any runtime.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime
+    ///     .new_host_module_builder("env")
+    ///     .new_function_builder()
+    ///     .with_func(|x: i64| x + 1)
+    ///     .with_param_names(&["x"])
+    ///     .with_result_names(&["next"])
+    ///     .export("inc")
+    ///     .compile()
+    ///     .unwrap();
+    /// assert_eq!(compiled.exported_functions()[0].result_names(), ["next"]);
+    /// let a = runtime.instantiate_module(&compiled, wz::ModuleConfig::new()).unwrap();
+    /// let b = runtime
+    ///     .instantiate_module(&compiled, wz::ModuleConfig::new().with_name("env2"))
+    ///     .unwrap();
+    /// assert_eq!((a.name(), b.name()), (Some("env"), Some("env2")));
+    /// let inc = b.exported_function("inc").unwrap().typed::<i64, i64>().unwrap();
+    /// assert_eq!(inc.call(41).unwrap(), 42);
+    /// ```
+    pub fn compile(self) -> Result<CompiledModule, Error> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.runtime.instantiate_host(&self.name, self.funcs)
+        Ok(CompiledModule::host(self.name, self.funcs))
     }
 }
 
@@ -196,6 +228,12 @@ impl<'r> HostFunctionBuilder<'r> {
         self
     }
 
+    /// Names the results (for documentation and listings).
+    pub fn with_result_names(mut self, names: &[&str]) -> Self {
+        self.result_names = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+
     /// Exports the function as `name` and returns to the module builder.
     pub fn export(self, name: &str) -> HostModuleBuilder<'r> {
         let mut module = self.module;
@@ -209,10 +247,23 @@ impl<'r> HostFunctionBuilder<'r> {
                         self.param_names.len(),
                         func.ty().params().len()
                     )));
-                } else if module.funcs.iter().any(|(n, _)| n == name) {
+                } else if !self.result_names.is_empty()
+                    && self.result_names.len() != func.ty().results().len()
+                {
+                    module.error = Some(Error::usage(format!(
+                        "{name}: {} result names for {} results",
+                        self.result_names.len(),
+                        func.ty().results().len()
+                    )));
+                } else if module.funcs.iter().any(|f| f.name == name) {
                     module.error = Some(Error::usage(format!("{name} is exported twice")));
                 } else {
-                    module.funcs.push((name.to_string(), func));
+                    module.funcs.push(HostExport {
+                        name: name.to_string(),
+                        func,
+                        param_names: self.param_names,
+                        result_names: self.result_names,
+                    });
                 }
             }
             Some(_) => {}
@@ -223,37 +274,5 @@ impl<'r> HostFunctionBuilder<'r> {
             }
         }
         module
-    }
-}
-
-impl Runtime {
-    fn instantiate_host(
-        &self,
-        name: &str,
-        funcs: Vec<(String, HostFunc)>,
-    ) -> Result<Module, Error> {
-        let state = std::sync::Arc::new(crate::runtime::ModuleState::default());
-        let instance = {
-            let mut store = self.inner.store()?;
-            if store.instance_by_name(name).is_some() {
-                return Err(Error::new(ErrorKind::Usage(format!(
-                    "module[{name}] has already been instantiated"
-                ))));
-            }
-            let mut exports = Vec::with_capacity(funcs.len());
-            for (export, func) in funcs {
-                exports.push((export, Extern::Func(store.alloc_host_func(func)?)));
-            }
-            let instance = store.alloc_host_instance(exports);
-            store.register(name, instance)?;
-            instance
-        };
-        self.inner.add_named(name, instance, state.clone());
-        Ok(Module::new(
-            self.inner.clone(),
-            instance,
-            Some(name.to_string()),
-            state,
-        ))
     }
 }

@@ -26,6 +26,7 @@
 #![deny(unsafe_code)]
 
 mod cache;
+mod compiled;
 mod config;
 mod host;
 mod module;
@@ -34,14 +35,14 @@ mod runtime;
 mod typed;
 
 pub use cache::{CacheStats, CompilationCache};
+pub use compiled::{CompiledModule, CustomSection, FunctionDefinition, MemoryDefinition};
 pub use config::RuntimeConfig;
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, WithCaller,
 };
-pub use module::{Function, FunctionDefinition, Global, Memory, Module};
+pub use module::{Function, Global, Memory, Module};
 pub use runtime::{ModuleConfig, Runtime};
 pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy, WasmValues};
 pub use wz_store::{
-    BoundsChecks, CompiledModule, Engine, Error, ErrorKind, Features, FuncType, GlobalType,
-    TrapCode, Val, ValType,
+    BoundsChecks, Engine, Error, ErrorKind, Features, FuncType, GlobalType, TrapCode, Val, ValType,
 };

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use wz_store::{
     Error, ErrorKind, Extern, FuncId, FuncType, GlobalId, GlobalType, InstanceId, MemoryId, Val,
-    ValType, slot_count,
+    slot_count,
 };
 
+use crate::compiled::{CompiledModule, FunctionDefinition};
 use crate::runtime::{ModuleState, RuntimeInner};
 use crate::typed::{TypedFunction, WasmParams, WasmResults};
 
@@ -19,6 +20,7 @@ pub struct Module {
     instance: InstanceId,
     name: Option<Arc<str>>,
     state: Arc<ModuleState>,
+    compiled: CompiledModule,
 }
 
 impl fmt::Debug for Module {
@@ -36,13 +38,20 @@ impl Module {
         instance: InstanceId,
         name: Option<String>,
         state: Arc<ModuleState>,
+        compiled: CompiledModule,
     ) -> Self {
         Module {
             rt,
             instance,
             name: name.map(Arc::from),
             state,
+            compiled,
         }
+    }
+
+    /// The compiled module it is an instance of.
+    pub fn compiled(&self) -> &CompiledModule {
+        &self.compiled
     }
 
     /// The name it was instantiated under (none for an anonymous module).
@@ -69,15 +78,25 @@ impl Module {
             rt: self.rt.clone(),
             state: self.state.clone(),
             func,
-            def: Arc::new(FunctionDefinition {
-                module_name: self.name.clone(),
-                name: name.to_string(),
-                ty,
-            }),
+            def: Arc::new(self.definition(name, ty)),
             slots,
             param_slots,
             result_slots,
         })
+    }
+
+    /// The definition of export `name`, named after this instance and with `name` first.
+    fn definition(&self, name: &str, ty: FuncType) -> FunctionDefinition {
+        let mut def = self
+            .compiled
+            .exported_function(name)
+            .cloned()
+            .unwrap_or_else(|| FunctionDefinition::exported(name, ty));
+        def.module_name = self.name.clone();
+        if let Some(i) = def.export_names.iter().position(|n| n == name) {
+            def.export_names[..=i].rotate_right(1);
+        }
+        def
     }
 
     /// The exported memory `name`.
@@ -134,41 +153,6 @@ impl Module {
     }
 }
 
-/// What a function is: its export name, module and type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionDefinition {
-    module_name: Option<Arc<str>>,
-    name: String,
-    ty: FuncType,
-}
-
-impl FunctionDefinition {
-    /// The name of the module that exports it (none for an anonymous module).
-    pub fn module_name(&self) -> Option<&str> {
-        self.module_name.as_deref()
-    }
-
-    /// The export name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The parameter types.
-    pub fn params(&self) -> &[ValType] {
-        self.ty.params()
-    }
-
-    /// The result types.
-    pub fn results(&self) -> &[ValType] {
-        self.ty.results()
-    }
-
-    /// The whole signature.
-    pub fn ty(&self) -> &FuncType {
-        &self.ty
-    }
-}
-
 /// An exported function.
 ///
 /// [`Function::call`] uses wazero's raw convention: every value is a `u64` (the helpers in
@@ -189,7 +173,7 @@ pub struct Function {
 
 impl fmt::Debug for Function {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Function {} {}", self.def.name, self.def.ty)
+        write!(f, "Function {} {}", self.def.name(), self.def.ty())
     }
 }
 
@@ -216,7 +200,7 @@ impl Function {
         if params.len() != n {
             return Err(Error::usage(format!(
                 "{} takes {n} raw parameters, got {}",
-                self.def.name,
+                self.def.name(),
                 params.len()
             )));
         }

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use wz_store::{CompiledModule, Engine, Error, ErrorKind, Features, InstanceId, Store};
+use wz_store::{Engine, Error, ErrorKind, Extern, Features, InstanceId, MemoryLimits, Store};
 
 use crate::RuntimeConfig;
+use crate::compiled::{CompiledModule, HostExport, Kind};
 use crate::module::Module;
 
 /// Compiles and instantiates WebAssembly modules and owns what they create.
@@ -38,13 +39,15 @@ pub(crate) struct RuntimeInner {
     engine: Engine,
     features: Features,
     cache: Option<crate::CompilationCache>,
+    memory: MemoryLimits,
+    custom_sections: bool,
     /// Modules by name, and every module ever instantiated (for `close`).
     modules: Mutex<Modules>,
 }
 
 #[derive(Debug, Default)]
 struct Modules {
-    by_name: HashMap<String, (InstanceId, Arc<ModuleState>)>,
+    by_name: HashMap<String, (InstanceId, Arc<ModuleState>, CompiledModule)>,
     all: Vec<Arc<ModuleState>>,
 }
 
@@ -189,12 +192,16 @@ impl Runtime {
     /// host where it cannot run.
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
         let engine = config.engine()?;
+        let mut store = Store::with_engine(engine.clone());
+        store.set_memory_limits(config.memory);
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
-                store: Mutex::new(Store::with_engine(engine.clone())),
+                store: Mutex::new(store),
                 engine,
                 features: config.features,
                 cache: config.cache.clone(),
+                memory: config.memory,
+                custom_sections: config.custom_sections,
                 modules: Mutex::new(Modules::default()),
             }),
         })
@@ -210,9 +217,22 @@ impl Runtime {
     /// the same configuration.
     pub fn compile_module(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
         let engine = &self.inner.engine;
-        let compile = |bytes: &[u8]| match &self.inner.cache {
-            Some(cache) => cache.compile(bytes, self.inner.features, engine),
-            None => CompiledModule::with_engine(bytes, self.inner.features, engine),
+        let compile = |bytes: &[u8]| {
+            let module = match &self.inner.cache {
+                Some(cache) => cache.compile(bytes, self.inner.features, engine)?,
+                None => wz_store::CompiledModule::with_engine(bytes, self.inner.features, engine)?,
+            };
+            let limit = self.inner.memory.max_pages as u64;
+            for (index, ty) in module.module().memories.iter().enumerate() {
+                if ty.limits.min > limit {
+                    return Err(Error::usage(format!(
+                        "invalid module: memory[{index}] has a minimum of {} pages, which \
+                         exceeds the limit of {limit} pages",
+                        ty.limits.min
+                    )));
+                }
+            }
+            Ok(CompiledModule::wasm(module, self.inner.custom_sections))
         };
         #[cfg(feature = "wat")]
         if !bytes.starts_with(b"\0asm") {
@@ -241,7 +261,14 @@ impl Runtime {
         let name = match config.name {
             Some(name) if name.is_empty() => None,
             Some(name) => Some(name),
-            None => module.module().names.module.clone(),
+            None => module.name().map(str::to_string),
+        };
+        let wasm = match &module.inner.kind {
+            Kind::Wasm(wasm) => wasm,
+            Kind::Host { funcs, .. } => {
+                let name = name.ok_or_else(|| Error::usage("a host module needs a name"))?;
+                return self.instantiate_host(module, name, funcs);
+            }
         };
         let state = Arc::new(ModuleState::default());
         let instance = {
@@ -254,18 +281,18 @@ impl Runtime {
                     "module[{name}] has already been instantiated"
                 )));
             }
-            let imports = store.resolve_imports(module)?;
-            let instance = store.instantiate(module, &imports)?;
+            let imports = store.resolve_imports(wasm)?;
+            let instance = store.instantiate(wasm, &imports)?;
             if let Some(name) = &name {
                 store.register(name, instance)?;
                 modules
                     .by_name
-                    .insert(name.clone(), (instance, state.clone()));
+                    .insert(name.clone(), (instance, state.clone(), module.clone()));
             }
             modules.all.push(state.clone());
             instance
         };
-        let handle = Module::new(self.inner.clone(), instance, name, state);
+        let handle = Module::new(self.inner.clone(), instance, name, state, module.clone());
         for start in &config.start_functions {
             if let Some(f) = handle.exported_function(start)
                 && let Err(e) = f.call(&[])
@@ -278,10 +305,49 @@ impl Runtime {
         Ok(handle)
     }
 
+    /// Registers a host module's functions under `name`.
+    fn instantiate_host(
+        &self,
+        module: &CompiledModule,
+        name: String,
+        funcs: &[HostExport],
+    ) -> Result<Module, Error> {
+        let state = Arc::new(ModuleState::default());
+        {
+            let mut store = self.inner.store()?;
+            let mut modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
+            if modules.by_name.contains_key(&name) || store.instance_by_name(&name).is_some() {
+                return Err(Error::usage(format!(
+                    "module[{name}] has already been instantiated"
+                )));
+            }
+            let mut exports = Vec::with_capacity(funcs.len());
+            for f in funcs {
+                let id = store.alloc_host_func(f.func.clone())?;
+                exports.push((f.name.clone(), Extern::Func(id)));
+            }
+            let instance = store.alloc_host_instance(exports);
+            store.register(&name, instance)?;
+            modules
+                .by_name
+                .insert(name.clone(), (instance, state.clone(), module.clone()));
+            modules.all.push(state.clone());
+            drop(modules);
+            drop(store);
+            Ok(Module::new(
+                self.inner.clone(),
+                instance,
+                Some(name),
+                state,
+                module.clone(),
+            ))
+        }
+    }
+
     /// The open module instantiated under `name`.
     pub fn module(&self, name: &str) -> Option<Module> {
         let modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
-        let (instance, state) = modules.by_name.get(name)?;
+        let (instance, state, compiled) = modules.by_name.get(name)?;
         if state.is_closed() {
             return None;
         }
@@ -290,6 +356,7 @@ impl Runtime {
             *instance,
             Some(name.to_string()),
             state.clone(),
+            compiled.clone(),
         ))
     }
 
@@ -313,22 +380,13 @@ impl Runtime {
 }
 
 impl RuntimeInner {
-    /// Records a module instantiated under `name` (already registered with the store).
-    pub(crate) fn add_named(&self, name: &str, instance: InstanceId, state: Arc<ModuleState>) {
-        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
-        modules
-            .by_name
-            .insert(name.to_string(), (instance, state.clone()));
-        modules.all.push(state);
-    }
-
     /// Frees the names of closed modules.
     pub(crate) fn forget_names(&self) {
         let modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         let closed: Vec<String> = modules
             .by_name
             .iter()
-            .filter(|(_, (_, s))| s.is_closed())
+            .filter(|(_, (_, s, _))| s.is_closed())
             .map(|(n, _)| n.clone())
             .collect();
         if closed.is_empty() {

@@ -152,7 +152,11 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
         });
     };
     let modules = [a, b];
-    let exports = &compiled[0].module().exports;
+    let exports = &compiled[0]
+        .store_module()
+        .expect("a wasm module")
+        .module()
+        .exports;
     let mut verdict = Verdict::default();
     for export in exports {
         let ExternKind::Func(_) = export.kind else {
