@@ -6,8 +6,9 @@
 //! all four computed the same result, and prints a markdown table with the ratios
 //! wz-jit/wasmtime and wz-interp/wasmi. `--write` also puts the table into
 //! `docs/performance.md`. `--scaling` compiles generated modules of growing size to show how
-//! compile time grows with module size; `--cache` measures the compilation cache. Workload names as arguments (`fib sieve large`) limit
-//! the run to those.
+//! compile time grows with module size; `--cache` measures the compilation cache; `--limits`
+//! measures what fuel metering and interrupt checks cost wz's engines. Workload names as
+//! arguments (`fib sieve large`) limit the run to those.
 
 mod large;
 mod peers;
@@ -330,6 +331,64 @@ fn run_cache() -> Result<String> {
     ))
 }
 
+/// Execution time of each workload on wz's engines with interrupt checks, fuel metering and
+/// both, as ratios to the same engine without them.
+fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
+    use peers::Wz;
+    use wz::RuntimeConfig;
+    let mut out = String::from(
+        "| workload | engine | plain | interruption | fuel | both |\n|---|---|---|---|---|---|\n",
+    );
+    let budget = || wz::CallContext::new().with_fuel(u64::MAX / 4);
+    for (engine, base) in [
+        ("wz-interp", RuntimeConfig::interpreter()),
+        ("wz-jit", RuntimeConfig::compiler()),
+    ] {
+        for w in WORKLOADS.iter().filter(|w| selected(w.name)) {
+            eprintln!("{} on {engine} with limits", w.name);
+            let wasm = wat::parse_str(w.wat)?;
+            let mut variants: Vec<Box<dyn Engine>> = vec![
+                Box::new(Wz::new("plain", base.clone())?),
+                Box::new(Wz::new("interruption", base.clone().with_interruption(true))?),
+                Box::new(Wz::new("fuel", base.clone().with_fuel(true))?.with_context(budget())),
+                Box::new(
+                    Wz::new("both", base.clone().with_fuel(true).with_interruption(true))?
+                        .with_context(budget()),
+                ),
+            ];
+            let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
+            for v in variants.iter_mut() {
+                v.compile(&wasm)?;
+                v.instantiate()?;
+                v.run(w.arg)?;
+            }
+            for _ in 0..EXECUTE_ROUNDS {
+                for (v, t) in variants.iter_mut().zip(times.iter_mut()) {
+                    let start = Instant::now();
+                    v.run(w.arg)?;
+                    t.push(start.elapsed());
+                }
+            }
+            let medians: Vec<Duration> = times
+                .into_iter()
+                .map(|mut t| {
+                    t.sort();
+                    t[t.len() / 2]
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {} | {engine} | {} | {} | {} | {} |\n",
+                w.name,
+                format_duration(medians[0]),
+                ratio(Some(medians[1]), Some(medians[0])),
+                ratio(Some(medians[2]), Some(medians[0])),
+                ratio(Some(medians[3]), Some(medians[0])),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -390,6 +449,22 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if args.iter().any(|a| a == "--limits") {
+        let selected = |name: &str| only.is_empty() || only.iter().any(|o| o.as_str() == name);
+        let report = format!(
+            "Measured {} on {} (`cargo run --release -- --limits` in `bench/`); medians of {} \
+             runs; each ratio is to the same engine without the checks.\n\n{}",
+            today(),
+            machine(),
+            EXECUTE_ROUNDS,
+            run_limits(selected)?
+        );
+        println!("{report}");
+        if write {
+            write_docs("limits", &report)?;
+        }
+        return Ok(());
+    }
     let mut engines = all_engines()?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();

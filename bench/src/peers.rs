@@ -29,20 +29,23 @@ pub fn all_engines() -> Result<Vec<Box<dyn Engine>>> {
     })
 }
 
-struct Wz {
+pub struct Wz {
     name: &'static str,
     config: wz::RuntimeConfig,
+    /// Limits every call runs with (a fuel budget, for metered configurations).
+    ctx: Option<wz::CallContext>,
     compiler: wz::Runtime,
     module: Option<wz::CompiledModule>,
     instance: Option<(wz::Runtime, Option<wz::TypedFunction<i32, i64>>)>,
 }
 
 impl Wz {
-    fn new(name: &'static str, config: wz::RuntimeConfig) -> Result<Self> {
+    pub fn new(name: &'static str, config: wz::RuntimeConfig) -> Result<Self> {
         Ok(Wz {
             name,
             compiler: wz::Runtime::with_config(config.clone())?,
             config,
+            ctx: None,
             module: None,
             instance: None,
         })
@@ -75,7 +78,19 @@ impl Engine for Wz {
 
     fn run(&mut self, arg: i32) -> Result<i64> {
         let (_, run) = self.instance.as_ref().context("not instantiated")?;
-        Ok(run.as_ref().context("no run export")?.call(arg)?)
+        let run = run.as_ref().context("no run export")?;
+        Ok(match &self.ctx {
+            Some(ctx) => run.call_with(ctx, arg)?,
+            None => run.call(arg)?,
+        })
+    }
+}
+
+impl Wz {
+    /// Runs every call with `ctx`.
+    pub fn with_context(mut self, ctx: wz::CallContext) -> Self {
+        self.ctx = Some(ctx);
+        self
     }
 }
 

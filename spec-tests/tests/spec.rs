@@ -38,7 +38,7 @@ const ENGINES: &[&str] = &["interp", "jit", "jit-explicit"];
 
 fn engine(name: &str) -> Result<Engine, String> {
     match name {
-        "interp" => Ok(Engine::Interpreter),
+        "interp" => Ok(Engine::interpreter()),
         "jit" => Engine::compiler().map_err(|e| e.to_string()),
         _ => {
             let config = JitConfig {

@@ -174,6 +174,8 @@ pub struct JitConfig {
     pub max_wasm_stack: usize,
     /// Run Cranelift's IR verifier on every function (slow; for debugging).
     pub verify: bool,
+    /// The fuel and interrupt checks compiled into every function.
+    pub metering: wz_ir::Metering,
 }
 
 impl Default for JitConfig {
@@ -186,6 +188,7 @@ impl Default for JitConfig {
             },
             max_wasm_stack: 512 * 1024,
             verify: false,
+            metering: wz_ir::Metering::default(),
         }
     }
 }
@@ -304,6 +307,7 @@ impl JitEngine {
             call_conv: CallConv::Tail,
             host_call_conv: CallConv::triple_default(self.isa.triple()),
             frontend: self.isa.frontend_config(),
+            metering: self.config.metering,
         }
     }
 

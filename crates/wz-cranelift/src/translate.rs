@@ -67,6 +67,8 @@ pub(crate) struct ModuleEnv<'a> {
     pub host_call_conv: CallConv,
     /// The target's pointer width and the like.
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// Fuel and interrupt checks to compile in.
+    pub metering: wz_ir::Metering,
 }
 
 /// Sets up `func` as the stack-limit-checked wasm function with signature `sig`: declares the
@@ -164,8 +166,10 @@ pub(crate) fn translate(
         dead_depth: 0,
         ty: ty.clone(),
         memory_def: None,
+        fuel_pending: 0,
     };
     t.prologue(&body.locals)?;
+    t.check_limits();
     let data = &module.bytes[body.code.clone()];
     let mut reader = OperatorsReader::new(BinaryReader::new(data, body.code.start as u64));
     while !reader.eof() {
@@ -199,6 +203,8 @@ struct Translator<'e, 'b> {
     ty: FuncType,
     /// The memory definition pointer, loaded once in the entry block.
     memory_def: Option<Value>,
+    /// Operators counted since fuel was last charged (see [`wz_ir::Metering`]).
+    fuel_pending: u32,
 }
 
 /// Ends the current operator with an unsupported-feature error.
@@ -428,6 +434,7 @@ impl<'e, 'b> Translator<'e, 'b> {
                 let values = self.b.block_params(header).to_vec();
                 self.stack.extend(values);
                 frame.dest = header;
+                self.check_limits();
             }
             Kind::If | Kind::Else => {
                 let cond = self.pop()?;
@@ -735,6 +742,58 @@ impl<'e, 'b> Translator<'e, 'b> {
         Ok(())
     }
 
+    // --- fuel and interruption ------------------------------------------------------------
+
+    /// Traps if the call's fuel is spent or it was interrupted (function entry and loop
+    /// headers of metered code).
+    fn check_limits(&mut self) {
+        let metering = self.env.metering;
+        if !metering.any() {
+            return;
+        }
+        let store = self.store_context();
+        if metering.fuel {
+            let fuel = self.b.ins().load(
+                types::I64,
+                MemFlagsData::trusted(),
+                store,
+                VMStoreContext::FUEL,
+            );
+            let spent = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, fuel, 0);
+            self.b.ins().trapnz(spent, trap_code(TrapCode::OutOfFuel));
+        }
+        if metering.interrupt {
+            let word = self
+                .b
+                .ins()
+                .load(PTR, readonly(), store, VMStoreContext::INTERRUPT);
+            // An atomic load: a plain one would be merged with the identical load at
+            // function entry (nothing in a loop stores to the word), and the loop would
+            // never see the flag change.
+            let flags = self
+                .b
+                .ins()
+                .atomic_load(types::I64, MemFlagsData::trusted(), word);
+            let raised = self.b.ins().band_imm_u(flags, 1);
+            self.b
+                .ins()
+                .trapnz(raised, trap_code(TrapCode::Interrupted));
+        }
+    }
+
+    /// Adds the operators counted since the last charge to the consumed fuel.
+    fn charge_fuel(&mut self) {
+        let amount = std::mem::take(&mut self.fuel_pending);
+        let store = self.store_context();
+        let flags = MemFlagsData::trusted();
+        let fuel = self
+            .b
+            .ins()
+            .load(types::I64, flags, store, VMStoreContext::FUEL);
+        let fuel = self.b.ins().iadd_imm_s(fuel, amount as i64);
+        self.b.ins().store(flags, fuel, store, VMStoreContext::FUEL);
+    }
+
     // --- runtime calls --------------------------------------------------------------------
 
     fn store_context(&mut self) -> Value {
@@ -951,6 +1010,12 @@ impl<'e, 'b> Translator<'e, 'b> {
                 _ => {}
             }
             return Ok(());
+        }
+        if self.env.metering.fuel {
+            self.fuel_pending += 1;
+            if wz_ir::charges_fuel(&op) {
+                self.charge_fuel();
+            }
         }
         match op {
             Operator::Unreachable => {

@@ -163,9 +163,17 @@ pub struct VMStoreContext {
     pub builtins: *const Builtins,
     /// The store itself, for the builtins (opaque here).
     pub store: *mut u8,
+    /// Fuel consumed minus the call's budget: metered code adds what it runs and traps with
+    /// "all fuel consumed" at a check that finds it above zero.
+    pub fuel: i64,
+    /// The interrupt word metered code polls: the call is interrupted once its low bit is set.
+    /// Never null (the store points it at its own word).
+    pub interrupt: *const std::sync::atomic::AtomicU64,
 }
 
 impl VMStoreContext {
+    pub(crate) const FUEL: i32 = offset_of!(VMStoreContext, fuel) as i32;
+    pub(crate) const INTERRUPT: i32 = offset_of!(VMStoreContext, interrupt) as i32;
     pub(crate) const STACK_LIMIT: i32 = offset_of!(VMStoreContext, stack_limit) as i32;
     pub(crate) const FUNCREFS: i32 = offset_of!(VMStoreContext, funcrefs) as i32;
     pub(crate) const BUILTINS: i32 = offset_of!(VMStoreContext, builtins) as i32;

@@ -127,6 +127,14 @@ pub trait Env {
     ) -> Result<Callee, TrapCode> {
         Err(TrapCode::TableOutOfBounds)
     }
+    /// Charges `amount` fuel (code lowered with fuel metering; see [`wz_ir::Metering`]).
+    fn consume_fuel(&mut self, _amount: u32) {}
+    /// Whether the call may go on: [`TrapCode::OutOfFuel`] once its fuel is spent,
+    /// [`TrapCode::Interrupted`] once it was interrupted (function entry and loop headers of
+    /// metered code).
+    fn check_limits(&mut self) -> Result<(), TrapCode> {
+        Ok(())
+    }
     /// Makes `instance` the current instance.
     fn enter(&mut self, _instance: u32) {}
     /// Calls host function `func`: parameters are in `slots`, results are written there.

@@ -410,6 +410,13 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
         let op = func.ops[pc];
         match op {
             Op::Trap(t) => trap!(TrapCode::from_u8(t.code as u8).unwrap_or(TrapCode::Unreachable)),
+            Op::Fuel(f) => env.consume_fuel(f.amount),
+            Op::Check(f) => {
+                env.consume_fuel(f.amount);
+                if let Err(code) = env.check_limits() {
+                    trap!(code);
+                }
+            }
             Op::Br(b) => {
                 pc = b.offset.target(pc);
                 continue;

@@ -17,6 +17,7 @@ use wasmparser::{BinaryReader, BlockType, Operator, OperatorsReader};
 use wz_binary::{FuncType, Module, ValType};
 
 use crate::func::Function;
+use crate::metering::{Metering, charges_fuel};
 use crate::op::*;
 use crate::trap::TrapCode;
 
@@ -68,13 +69,28 @@ impl From<wasmparser::BinaryReaderError> for LowerError {
 
 /// Lowers every defined function of a validated module, in order.
 pub fn lower_module(module: &Module) -> Result<Vec<Function>, LowerError> {
+    lower_module_with(module, Metering::default())
+}
+
+/// Lowers every defined function with the given run-time checks compiled in.
+pub fn lower_module_with(module: &Module, metering: Metering) -> Result<Vec<Function>, LowerError> {
     (0..module.bodies.len() as u32)
-        .map(|i| lower_function(module, i))
+        .map(|i| lower_function_with(module, i, metering))
         .collect()
 }
 
 /// Lowers defined function number `defined` (0 is the first function after the imports).
 pub fn lower_function(module: &Module, defined: u32) -> Result<Function, LowerError> {
+    lower_function_with(module, defined, Metering::default())
+}
+
+/// Lowers defined function number `defined` with the given run-time checks: `fuel` and
+/// `check` instructions as [`Metering`] describes.
+pub fn lower_function_with(
+    module: &Module,
+    defined: u32,
+    metering: Metering,
+) -> Result<Function, LowerError> {
     let body = module
         .bodies
         .get(defined as usize)
@@ -85,6 +101,10 @@ pub fn lower_function(module: &Module, defined: u32) -> Result<Function, LowerEr
         .ok_or_else(|| LowerError::new("function has no type", body.code.start as u32))?
         .clone();
     let mut lowerer = Lowerer::new(module, ty.clone(), &body.locals, body.code.start as u32)?;
+    lowerer.metering = metering;
+    if metering.any() {
+        lowerer.emit(Op::Check(Amount { amount: 0 }));
+    }
     let data = &module.bytes[body.code.clone()];
     let mut reader = OperatorsReader::new(BinaryReader::new(data, body.code.start as u64));
     while !reader.eof() {
@@ -182,6 +202,9 @@ struct Lowerer<'m> {
     dead_depth: u32,
     /// The last instruction, if it writes the value on top of the stack through `result_mut`.
     last_result: Option<usize>,
+    metering: Metering,
+    /// Operators counted since fuel was last charged.
+    fuel_pending: u32,
     alignments: Vec<(u32, u8)>,
 }
 
@@ -230,6 +253,8 @@ impl<'m> Lowerer<'m> {
             reachable: true,
             dead_depth: 0,
             last_result: None,
+            metering: Metering::default(),
+            fuel_pending: 0,
             alignments: Vec::new(),
         };
         lowerer.controls.push(Control {
@@ -955,6 +980,12 @@ impl<'m> Lowerer<'m> {
             }
             return Ok(());
         }
+        if self.metering.fuel {
+            self.fuel_pending += 1;
+            if charges_fuel(&op) {
+                self.charge_fuel();
+            }
+        }
         match op {
             Operator::Unreachable => {
                 self.emit(Op::Trap(TrapWith {
@@ -964,7 +995,13 @@ impl<'m> Lowerer<'m> {
             }
             Operator::Nop => {}
             Operator::Block { blockty } => self.enter(Kind::Block, blockty)?,
-            Operator::Loop { blockty } => self.enter(Kind::Loop, blockty)?,
+            Operator::Loop { blockty } => {
+                self.enter(Kind::Loop, blockty)?;
+                if self.metering.any() {
+                    // At the loop's start, so every back-edge runs it.
+                    self.emit(Op::Check(Amount { amount: 0 }));
+                }
+            }
             Operator::If { blockty } => {
                 let cond = self.pop()?;
                 self.enter(Kind::If, blockty)?;
@@ -1586,6 +1623,26 @@ impl<'m> Lowerer<'m> {
             }
         }
         Ok(())
+    }
+
+    /// Emits the charge for the operators counted since the last one. If the last instruction
+    /// is a comparison a branch may still fuse with, the charge goes before it instead (it
+    /// only touches the fuel counter, and a comparison cannot trap or be a branch target
+    /// that skips the charge: labels start regions, which begin with nothing counted).
+    fn charge_fuel(&mut self) {
+        let amount = std::mem::take(&mut self.fuel_pending);
+        let fusable = self.last_result;
+        let pc = self.emit(Op::Fuel(Amount { amount }));
+        if let Some(prev) = fusable
+            && prev + 1 == pc
+            && self.ops[prev]
+                .fuse_compare_branch(false, BranchOffset(0))
+                .is_some()
+        {
+            self.ops.swap(prev, pc);
+            self.offsets.swap(prev, pc);
+            self.last_result = Some(pc);
+        }
     }
 
     /// The `if` consumed its condition before `enter`; keep the fusion chance only if the

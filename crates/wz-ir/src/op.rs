@@ -187,6 +187,8 @@ shapes! {
     Select { dst: Slot, cond: Slot, other: Slot };
     /// Stop with the trap code `code`.
     TrapWith { code: u32 };
+    /// An amount of fuel (wasm operators).
+    Amount { amount: u32 };
     /// `dst = global[global]`.
     GlobalGet { dst: Slot, global: u32 } => dst;
     /// `global[global] = src`.
@@ -296,6 +298,11 @@ ops! {
     // --- control -------------------------------------------------------------------------
     /// Traps unconditionally with the given code (`unreachable` and known-trapping code).
     Trap(TrapWith) = "trap",
+    /// Charges `amount` fuel (emitted only when fuel is metered; see `Metering`).
+    Fuel(Amount) = "fuel",
+    /// Charges `amount` fuel, then traps if the fuel is spent or the call was interrupted
+    /// (function entry and loop headers, when metering).
+    Check(Amount) = "check",
     Br(Branch) = "br",
     /// Branch when the condition is zero.
     BrIfEqz(BranchIf) = "br_if_eqz",

@@ -26,11 +26,15 @@ pub enum TrapCode {
     StackOverflow = 8,
     /// An element or data segment is accessed out of range (bulk memory).
     ElementSegmentOutOfBounds = 9,
+    /// The call was interrupted: its deadline passed, or an interrupt handle was triggered.
+    Interrupted = 10,
+    /// The call used up its fuel.
+    OutOfFuel = 11,
 }
 
 impl TrapCode {
     /// Every trap code, in numeric order.
-    pub const ALL: [TrapCode; 10] = [
+    pub const ALL: [TrapCode; 12] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -41,6 +45,8 @@ impl TrapCode {
         TrapCode::InvalidConversionToInteger,
         TrapCode::StackOverflow,
         TrapCode::ElementSegmentOutOfBounds,
+        TrapCode::Interrupted,
+        TrapCode::OutOfFuel,
     ];
 
     /// The trap message used by the WebAssembly specification's test suite.
@@ -56,6 +62,8 @@ impl TrapCode {
             TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::ElementSegmentOutOfBounds => "out of bounds segment access",
+            TrapCode::Interrupted => "interrupted",
+            TrapCode::OutOfFuel => "all fuel consumed",
         }
     }
 

@@ -31,6 +31,10 @@ pub enum ErrorKind {
     Closed(u32),
     /// A name is already in use, an export is missing, arguments do not match, ...
     Usage(String),
+    /// The call was interrupted: its deadline passed or an interrupt handle fired.
+    Interrupted,
+    /// The call used up its fuel budget.
+    OutOfFuel,
 }
 
 impl Error {
@@ -91,6 +95,10 @@ impl fmt::Display for Error {
             ErrorKind::Exit(code) => write!(f, "exited with code {code}"),
             ErrorKind::Closed(code) => write!(f, "module closed with exit code {code}"),
             ErrorKind::Usage(m) => f.write_str(m),
+            ErrorKind::Interrupted => {
+                f.write_str("interrupted: the call's deadline passed or it was interrupted")
+            }
+            ErrorKind::OutOfFuel => f.write_str("out of fuel: the call used up its fuel budget"),
         }
     }
 }
@@ -105,7 +113,11 @@ impl std::error::Error for Error {}
 
 impl From<TrapCode> for Error {
     fn from(code: TrapCode) -> Self {
-        Error::new(ErrorKind::Trap(code))
+        Error::new(match code {
+            TrapCode::Interrupted => ErrorKind::Interrupted,
+            TrapCode::OutOfFuel => ErrorKind::OutOfFuel,
+            code => ErrorKind::Trap(code),
+        })
     }
 }
 

@@ -57,6 +57,27 @@ fn range_ok(start: u32, len: u32, size: usize) -> bool {
 impl Env for Exec<'_> {
     type Error = Error;
 
+    fn consume_fuel(&mut self, amount: u32) {
+        let fuel = &mut self.store.vm.fuel;
+        *fuel = fuel.wrapping_add(amount as i64);
+    }
+
+    fn check_limits(&mut self) -> Result<(), TrapCode> {
+        if self.store.vm.fuel > 0 {
+            return Err(TrapCode::OutOfFuel);
+        }
+        if self
+            .store
+            .interrupt
+            .load(std::sync::atomic::Ordering::Relaxed)
+            & 1
+            != 0
+        {
+            return Err(TrapCode::Interrupted);
+        }
+        Ok(())
+    }
+
     fn memory(&mut self) -> &mut [u8] {
         if self.memory == NONE {
             return &mut [];

@@ -33,7 +33,7 @@ mod store;
 mod values;
 
 pub use error::{Error, ErrorKind};
-pub use module::{CompiledModule, Engine};
+pub use module::{CompiledModule, Engine, InterpConfig};
 pub use objects::{Caller, HostFunc, MemoryLimits};
 pub use store::{Store, slot_count};
 pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
@@ -42,7 +42,7 @@ pub use wz_binary::{
     TableType, ValType,
 };
 pub use wz_cranelift::{BoundsChecks, JitConfig, JitEngine};
-pub use wz_ir::TrapCode;
+pub use wz_ir::{Metering, TrapCode};
 
 /// Bytes in a WebAssembly page.
 pub const PAGE_SIZE: usize = 65536;

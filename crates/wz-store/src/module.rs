@@ -2,21 +2,46 @@ use std::sync::Arc;
 
 use wz_binary::{Features, Module};
 use wz_cranelift::{JitConfig, JitEngine, JitModule};
-use wz_ir::Function;
+use wz_ir::{Function, Metering};
 
 use crate::Error;
 
 /// Which engine runs a store's code.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub enum Engine {
     /// The interpreter (wz-interp): runs everywhere, compiles fast.
-    #[default]
-    Interpreter,
+    Interpreter(InterpConfig),
     /// The Cranelift JIT (wz-cranelift): native code.
     Compiler(Arc<JitEngine>),
 }
 
+/// Options of the interpreter engine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct InterpConfig {
+    /// The fuel and interrupt checks lowered into every function.
+    pub metering: Metering,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::interpreter()
+    }
+}
+
 impl Engine {
+    /// The interpreter with default options.
+    pub fn interpreter() -> Engine {
+        Engine::Interpreter(InterpConfig::default())
+    }
+
+    /// The fuel and interrupt checks this engine compiles in.
+    pub fn metering(&self) -> Metering {
+        match self {
+            Engine::Interpreter(config) => config.metering,
+            Engine::Compiler(jit) => jit.config().metering,
+        }
+    }
+
     /// The JIT with default options, or an error where it cannot run.
     pub fn compiler() -> Result<Engine, Error> {
         Ok(Engine::Compiler(Arc::new(JitEngine::new(
@@ -35,21 +60,21 @@ impl Engine {
     pub fn default_for_host() -> Engine {
         static DEFAULT: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
         DEFAULT
-            .get_or_init(|| Engine::compiler().unwrap_or(Engine::Interpreter))
+            .get_or_init(|| Engine::compiler().unwrap_or_else(|_| Engine::interpreter()))
             .clone()
     }
 
     /// A short name: `interp` or `jit`.
     pub fn name(&self) -> &'static str {
         match self {
-            Engine::Interpreter => "interp",
+            Engine::Interpreter(_) => "interp",
             Engine::Compiler(_) => "jit",
         }
     }
 
     pub(crate) fn same(&self, other: &Engine) -> bool {
         match (self, other) {
-            (Engine::Interpreter, Engine::Interpreter) => true,
+            (Engine::Interpreter(a), Engine::Interpreter(b)) => a == b,
             (Engine::Compiler(a), Engine::Compiler(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
@@ -78,15 +103,15 @@ enum Code {
 impl CompiledModule {
     /// Decodes, validates and lowers `bytes` for the interpreter.
     pub fn new(bytes: &[u8], features: Features) -> Result<Self, Error> {
-        Self::with_engine(bytes, features, &Engine::Interpreter)
+        Self::with_engine(bytes, features, &Engine::interpreter())
     }
 
     /// Decodes, validates and compiles `bytes` for `engine`.
     pub fn with_engine(bytes: &[u8], features: Features, engine: &Engine) -> Result<Self, Error> {
         let module = Module::decode(bytes, features)?;
         let code = match engine {
-            Engine::Interpreter => Code::Interp(
-                wz_ir::lower_module(&module)?
+            Engine::Interpreter(config) => Code::Interp(
+                wz_ir::lower_module_with(&module, config.metering)?
                     .into_iter()
                     .map(Arc::new)
                     .collect(),

@@ -1,4 +1,6 @@
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use wz_binary::{
     ConstExpr, DataMode, ElementMode, ExternKind, FuncType, GlobalType, ImportKind, MemoryType,
@@ -12,6 +14,9 @@ use crate::exec::Exec;
 use crate::objects::*;
 use crate::values::*;
 use crate::{CompiledModule, Engine, Error, ErrorKind, HostFunc, TrapCode};
+
+/// `vm.fuel` without a budget: far enough below zero never to be reached.
+const UNLIMITED_FUEL: i64 = i64::MIN / 2;
 
 /// How deeply host functions may re-enter wasm (each level uses some host stack).
 const MAX_REENTRY: u32 = 200;
@@ -37,11 +42,15 @@ pub struct Store {
     depth: u32,
     limits: StackLimits,
     memory_limits: MemoryLimits,
+    /// Polled by metered code through `vm.interrupt` (see [`Store::interrupt_word`]).
+    pub(crate) interrupt: Arc<AtomicU64>,
+    /// Whether calls have a fuel budget (`vm.fuel` counts toward it).
+    fuel_limited: bool,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        Store::with_engine(Engine::Interpreter)
+        Store::with_engine(Engine::interpreter())
     }
 }
 
@@ -54,6 +63,7 @@ impl Store {
     /// An empty store running code on `engine`. Modules instantiated in it must have been
     /// compiled for the same engine.
     pub fn with_engine(engine: Engine) -> Self {
+        let interrupt = Arc::new(AtomicU64::new(0));
         Store {
             engine,
             vm: Box::new(VMStoreContext {
@@ -61,7 +71,11 @@ impl Store {
                 funcrefs: std::ptr::null(),
                 builtins: &crate::jit::BUILTINS,
                 store: std::ptr::null_mut(),
+                fuel: UNLIMITED_FUEL,
+                interrupt: Arc::as_ptr(&interrupt),
             }),
+            interrupt,
+            fuel_limited: false,
             funcrefs: Vec::new(),
             pending: None,
             funcs: Vec::new(),
@@ -84,6 +98,32 @@ impl Store {
             limits,
             ..Store::default()
         }
+    }
+
+    /// Gives the calls that follow a budget of `fuel` wasm operators, shared by all of them
+    /// until it is set again (`None`: no limit). Only code compiled with fuel metering
+    /// ([`crate::Metering`]) counts; it traps with [`TrapCode::OutOfFuel`] at the first check
+    /// after the budget is spent.
+    pub fn set_fuel(&mut self, fuel: Option<u64>) {
+        self.fuel_limited = fuel.is_some();
+        self.vm.fuel = match fuel {
+            Some(fuel) => -(fuel.min(i64::MAX as u64) as i64),
+            None => UNLIMITED_FUEL,
+        };
+    }
+
+    /// What is left of the budget set by [`Store::set_fuel`] (`None` without one).
+    pub fn fuel(&self) -> Option<u64> {
+        self.fuel_limited
+            .then(|| self.vm.fuel.min(0).unsigned_abs())
+    }
+
+    /// The word metered code polls for interruption: setting its low bit makes the running
+    /// call (and every later one, until the bit is cleared) trap with
+    /// [`TrapCode::Interrupted`] at its next function entry or loop iteration. Any thread may
+    /// set it; the owner of the store clears it.
+    pub fn interrupt_word(&self) -> &Arc<AtomicU64> {
+        &self.interrupt
     }
 
     /// Limits every memory created from now on: a cap on its pages and whether its maximum
@@ -153,7 +193,7 @@ impl Store {
     fn bounds_checks(&self) -> BoundsChecks {
         match &self.engine {
             Engine::Compiler(jit) => jit.config().bounds_checks,
-            Engine::Interpreter => BoundsChecks::Explicit,
+            Engine::Interpreter(_) => BoundsChecks::Explicit,
         }
     }
 

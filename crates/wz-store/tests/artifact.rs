@@ -118,7 +118,7 @@ fn artifacts_of_anything_else_are_refused() {
     .unwrap();
     let err = load(&wasm, &explicit, &artifact).unwrap_err();
     assert!(err.contains("engine configuration"), "{err}");
-    let err = load(&wasm, &Engine::Interpreter, &artifact).unwrap_err();
+    let err = load(&wasm, &Engine::interpreter(), &artifact).unwrap_err();
     assert!(err.contains("need the JIT"), "{err}");
     let mut changed = artifact.clone();
     let text = {

@@ -190,7 +190,7 @@ fn key(bytes: &[u8], features: Features, engine: &Engine) -> [u8; 32] {
     h.update(b"wz ");
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     match engine {
-        Engine::Interpreter => h.update(b" interp"),
+        Engine::Interpreter(config) => h.update(format!(" interp {config:?}").as_bytes()),
         Engine::Compiler(jit) => {
             h.update(b" jit ");
             h.update(jit.fingerprint().to_le_bytes());

@@ -1,6 +1,8 @@
 //! [`RuntimeConfig`]: which engine, which features, how memory is checked.
 
-use wz_store::{BoundsChecks, Engine, Error, Features, JitConfig, MemoryLimits};
+use wz_store::{
+    BoundsChecks, Engine, Error, Features, InterpConfig, JitConfig, MemoryLimits, Metering,
+};
 
 use crate::CompilationCache;
 
@@ -34,6 +36,7 @@ pub struct RuntimeConfig {
     pub(crate) cache: Option<CompilationCache>,
     pub(crate) memory: MemoryLimits,
     pub(crate) custom_sections: bool,
+    pub(crate) metering: Metering,
 }
 
 impl Default for RuntimeConfig {
@@ -53,6 +56,7 @@ impl RuntimeConfig {
             cache: None,
             memory: MemoryLimits::default(),
             custom_sections: false,
+            metering: Metering::default(),
         }
     }
 
@@ -121,6 +125,27 @@ impl RuntimeConfig {
         self
     }
 
+    /// Compiles fuel metering into every function, so that a [`crate::CallContext`] can give
+    /// a call a fuel budget: the number of wasm operators it may run, counted the same way
+    /// on every engine (see [`wz_store::Metering`]). A call whose budget runs out fails with
+    /// [`wz_store::ErrorKind::OutOfFuel`]. Off by default: it costs time on every function
+    /// entry, block boundary and loop iteration (`docs/performance.md` has the figures).
+    pub fn with_fuel(mut self, enabled: bool) -> Self {
+        self.metering.fuel = enabled;
+        self
+    }
+
+    /// Compiles interrupt checks into every function (at its entry and at each loop
+    /// iteration), so that calls can be stopped by a deadline
+    /// ([`crate::CallContext::with_timeout`]) or from another thread
+    /// ([`crate::Runtime::interrupt_handle`]); a stopped call fails with
+    /// [`wz_store::ErrorKind::Interrupted`]. Off by default (`docs/performance.md` has its
+    /// cost).
+    pub fn with_interruption(mut self, enabled: bool) -> Self {
+        self.metering.interrupt = enabled;
+        self
+    }
+
     /// Compiles through `cache`: runtimes with the same cache and engine options share the
     /// engine and every module compiled by any of them (see [`CompilationCache`]).
     pub fn with_compilation_cache(mut self, cache: &CompilationCache) -> Self {
@@ -131,33 +156,50 @@ impl RuntimeConfig {
     /// The store-level engine this configuration selects (shared through the compilation
     /// cache, if any), for code that drives a [`wz_store::Store`] directly.
     pub fn engine(&self) -> Result<Engine, Error> {
+        let key = format!(
+            "{:?} {:?} {:?}",
+            self.engine, self.bounds_checks, self.metering
+        );
         match &self.cache {
-            Some(cache) => cache.engine(
-                format!("{:?} {:?}", self.engine, self.bounds_checks),
-                || self.make_engine(),
-            ),
-            None => self.make_engine(),
+            Some(cache) => cache.engine(key, || self.make_engine()),
+            None => {
+                // One engine per configuration in the process, so modules compiled by one
+                // runtime instantiate in every runtime configured the same way.
+                static ENGINES: std::sync::Mutex<Vec<(String, Engine)>> =
+                    std::sync::Mutex::new(Vec::new());
+                let mut engines = ENGINES.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((_, engine)) = engines.iter().find(|(k, _)| *k == key) {
+                    return Ok(engine.clone());
+                }
+                let engine = self.make_engine()?;
+                engines.push((key, engine.clone()));
+                Ok(engine)
+            }
         }
     }
 
     fn make_engine(&self) -> Result<Engine, Error> {
         let jit = || {
-            if self.bounds_checks == BoundsChecks::GuardPages {
+            if self.bounds_checks == BoundsChecks::GuardPages && !self.metering.any() {
                 match Engine::default_for_host() {
-                    Engine::Interpreter => Engine::compiler(),
+                    Engine::Interpreter(_) => Engine::compiler(),
                     jit => Ok(jit),
                 }
             } else {
                 Engine::compiler_with(JitConfig {
                     bounds_checks: self.bounds_checks,
+                    metering: self.metering,
                     ..JitConfig::default()
                 })
             }
         };
+        let interp = Engine::Interpreter(InterpConfig {
+            metering: self.metering,
+        });
         match self.engine {
-            EngineChoice::Interpreter => Ok(Engine::Interpreter),
+            EngineChoice::Interpreter => Ok(interp),
             EngineChoice::Compiler => jit(),
-            EngineChoice::Auto => Ok(jit().unwrap_or(Engine::Interpreter)),
+            EngineChoice::Auto => Ok(jit().unwrap_or(interp)),
         }
     }
 }

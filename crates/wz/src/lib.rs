@@ -29,6 +29,7 @@ mod cache;
 mod compiled;
 mod config;
 mod host;
+mod limits;
 mod module;
 pub mod raw;
 mod runtime;
@@ -40,9 +41,11 @@ pub use config::RuntimeConfig;
 pub use host::{
     Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, WithCaller,
 };
+pub use limits::{CallContext, InterruptHandle};
 pub use module::{Function, Global, Memory, Module};
 pub use runtime::{ModuleConfig, Runtime};
 pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy, WasmValues};
 pub use wz_store::{
-    BoundsChecks, Engine, Error, ErrorKind, Features, FuncType, GlobalType, TrapCode, Val, ValType,
+    BoundsChecks, Engine, Error, ErrorKind, Features, FuncType, GlobalType, Metering, TrapCode,
+    Val, ValType,
 };

@@ -10,6 +10,7 @@ use wz_store::{
 };
 
 use crate::compiled::{CompiledModule, FunctionDefinition};
+use crate::limits::{self, CallContext};
 use crate::runtime::{ModuleState, RuntimeInner};
 use crate::typed::{TypedFunction, WasmParams, WasmResults};
 
@@ -196,6 +197,10 @@ impl Function {
     /// assert_eq!(wz::raw::decode_f64(out[0]), 2.5);
     /// ```
     pub fn call(&self, params: &[u64]) -> Result<Vec<u64>, Error> {
+        self.call_inner(None, params)
+    }
+
+    fn call_inner(&self, ctx: Option<&CallContext>, params: &[u64]) -> Result<Vec<u64>, Error> {
         let n = self.param_slots;
         if params.len() != n {
             return Err(Error::usage(format!(
@@ -206,25 +211,48 @@ impl Function {
         }
         let mut slots = vec![0u64; self.slots];
         slots[..n].copy_from_slice(params);
-        self.call_raw(&mut slots)?;
+        self.call_raw(ctx, &mut slots)?;
         slots.truncate(self.result_slots);
         Ok(slots)
     }
 
     /// Calls the function with typed values, checking their types.
     pub fn call_values(&self, args: &[Val]) -> Result<Vec<Val>, Error> {
-        self.state.check_open()?;
-        let mut store = self.rt.store()?;
-        let out = store.call(self.func, args);
-        drop(store);
-        self.after_call(out)
+        self.run(None, |store, func| store.call(func, args))
+    }
+
+    /// [`Function::call_values`] bounded by `ctx`: its fuel budget and deadline.
+    pub fn call_values_with(&self, ctx: &CallContext, args: &[Val]) -> Result<Vec<Val>, Error> {
+        self.run(Some(ctx), |store, func| store.call(func, args))
+    }
+
+    /// [`Function::call`] bounded by `ctx`: its fuel budget and deadline.
+    pub fn call_with(&self, ctx: &CallContext, params: &[u64]) -> Result<Vec<u64>, Error> {
+        self.call_inner(Some(ctx), params)
     }
 
     /// The call itself: `slots` holds at least `self.slots` values.
-    pub(crate) fn call_raw(&self, slots: &mut [u64]) -> Result<(), Error> {
+    pub(crate) fn call_raw(
+        &self,
+        ctx: Option<&CallContext>,
+        slots: &mut [u64],
+    ) -> Result<(), Error> {
+        self.run(ctx, |store, func| store.call_raw(func, slots))
+    }
+
+    /// Runs `call` on the store with `ctx`'s limits applied.
+    #[inline]
+    fn run<T>(
+        &self,
+        ctx: Option<&CallContext>,
+        call: impl FnOnce(&mut wz_store::Store, FuncId) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         self.state.check_open()?;
         let mut store = self.rt.store()?;
-        let out = store.call_raw(self.func, slots);
+        let metering = self.rt.metering;
+        let guard = limits::begin(&mut store, metering, ctx)?;
+        let out = call(&mut store, self.func);
+        limits::end(&mut store, metering, ctx, guard);
         drop(store);
         self.after_call(out)
     }

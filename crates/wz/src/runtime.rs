@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use wz_store::{Engine, Error, ErrorKind, Extern, Features, InstanceId, MemoryLimits, Store};
+use wz_store::{
+    Engine, Error, ErrorKind, Extern, Features, InstanceId, MemoryLimits, Metering, Store,
+};
 
 use crate::RuntimeConfig;
 use crate::compiled::{CompiledModule, HostExport, Kind};
+use crate::limits::{CallContext, InterruptHandle};
 use crate::module::Module;
 
 /// Compiles and instantiates WebAssembly modules and owns what they create.
@@ -41,6 +44,10 @@ pub(crate) struct RuntimeInner {
     cache: Option<crate::CompilationCache>,
     memory: MemoryLimits,
     custom_sections: bool,
+    /// The fuel and interrupt checks compiled code has.
+    pub(crate) metering: Metering,
+    /// The store's interrupt word, reachable without the store's lock.
+    interrupt: Arc<std::sync::atomic::AtomicU64>,
     /// Modules by name, and every module ever instantiated (for `close`).
     modules: Mutex<Modules>,
 }
@@ -140,6 +147,7 @@ pub struct ModuleConfig {
     /// `Some("")` means anonymous; `None`, the module's own name.
     name: Option<String>,
     start_functions: Vec<String>,
+    call_context: Option<CallContext>,
 }
 
 impl Default for ModuleConfig {
@@ -155,6 +163,7 @@ impl ModuleConfig {
         ModuleConfig {
             name: None,
             start_functions: vec!["_start".to_string()],
+            call_context: None,
         }
     }
 
@@ -171,6 +180,15 @@ impl ModuleConfig {
     /// instantiation and closes the module.
     pub fn with_start_functions(mut self, names: &[&str]) -> Self {
         self.start_functions = names.iter().map(|n| n.to_string()).collect();
+        self
+    }
+}
+
+impl ModuleConfig {
+    /// Runs the start functions bounded by `ctx` (fuel, deadline), like
+    /// [`crate::Function::call_with`].
+    pub fn with_call_context(mut self, ctx: CallContext) -> Self {
+        self.call_context = Some(ctx);
         self
     }
 }
@@ -194,9 +212,12 @@ impl Runtime {
         let engine = config.engine()?;
         let mut store = Store::with_engine(engine.clone());
         store.set_memory_limits(config.memory);
+        let interrupt = store.interrupt_word().clone();
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
                 store: Mutex::new(store),
+                metering: engine.metering(),
+                interrupt,
                 engine,
                 features: config.features,
                 cache: config.cache.clone(),
@@ -294,9 +315,12 @@ impl Runtime {
         };
         let handle = Module::new(self.inner.clone(), instance, name, state, module.clone());
         for start in &config.start_functions {
-            if let Some(f) = handle.exported_function(start)
-                && let Err(e) = f.call(&[])
-            {
+            let result = match (handle.exported_function(start), &config.call_context) {
+                (None, _) => continue,
+                (Some(f), Some(ctx)) => f.call_with(ctx, &[]).map(drop),
+                (Some(f), None) => f.call(&[]).map(drop),
+            };
+            if let Err(e) = result {
                 let code = e.exit_code().unwrap_or(0);
                 handle.close_with_exit_code(code);
                 return Err(e);
@@ -358,6 +382,32 @@ impl Runtime {
             state.clone(),
             compiled.clone(),
         ))
+    }
+
+    /// A handle that stops this runtime's running call (or, if none runs, its next one) from
+    /// any thread; the call fails with [`ErrorKind::Interrupted`]. Needs
+    /// [`RuntimeConfig::with_interruption`].
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(
+    ///     wz::RuntimeConfig::new().with_interruption(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let handle = runtime.interrupt_handle().unwrap();
+    /// let stopper = std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_millis(20));
+    ///     handle.interrupt();
+    /// });
+    /// let err = module.exported_function("spin").unwrap().call(&[]).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::Interrupted));
+    /// stopper.join().unwrap();
+    /// ```
+    pub fn interrupt_handle(&self) -> Result<InterruptHandle, Error> {
+        if !self.inner.metering.interrupt {
+            return Err(Error::usage(
+                "interrupt handles need a runtime configured with RuntimeConfig::with_interruption(true)",
+            ));
+        }
+        Ok(InterruptHandle::new(&self.inner.interrupt))
     }
 
     /// Closes every module of this runtime (exit code 0).

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 
 use wz_store::{Error, ValType};
 
+use crate::limits::CallContext;
 use crate::module::Function;
 
 /// A Rust type that stands for a wasm value type.
@@ -189,16 +190,26 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
 
     /// Calls the function.
     pub fn call(&self, params: P) -> Result<R, Error> {
+        self.call_inner(None, params)
+    }
+
+    /// Calls the function bounded by `ctx`: its fuel budget and deadline.
+    pub fn call_with(&self, ctx: &CallContext, params: P) -> Result<R, Error> {
+        self.call_inner(Some(ctx), params)
+    }
+
+    #[inline]
+    fn call_inner(&self, ctx: Option<&CallContext>, params: P) -> Result<R, Error> {
         let n = self.func.slots;
         if n <= INLINE_SLOTS {
             let mut buf = [0u64; INLINE_SLOTS];
             params.to_slots(&mut buf);
-            self.func.call_raw(&mut buf[..n])?;
+            self.func.call_raw(ctx, &mut buf[..n])?;
             Ok(R::from_slots(&buf))
         } else {
             let mut buf = vec![0u64; n];
             params.to_slots(&mut buf);
-            self.func.call_raw(&mut buf)?;
+            self.func.call_raw(ctx, &mut buf)?;
             Ok(R::from_slots(&buf))
         }
     }

@@ -10,7 +10,8 @@
 
 use arbitrary::{Result, Unstructured};
 use wz::{
-    ErrorKind, Function, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode, Val, ValType,
+    CallContext, ErrorKind, Function, Module, ModuleConfig, Runtime, RuntimeConfig, TrapCode, Val,
+    ValType,
 };
 use wz_binary::{Export, ExternKind};
 
@@ -110,8 +111,15 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
         });
     }
     let bytes = module.to_bytes();
+    // Half of the inputs run metered, each call with a fuel budget: both engines must run
+    // out at the same point and count the same fuel.
+    let budget: Option<u64> = match u.arbitrary::<bool>() {
+        Ok(true) => u.int_in_range(0..=200_000).ok(),
+        _ => None,
+    };
     let mut runtimes = Vec::new();
     for config in [RuntimeConfig::interpreter(), RuntimeConfig::compiler()] {
+        let config = config.with_fuel(budget.is_some());
         let Ok(runtime) = Runtime::with_config(config) else {
             return Ok(Verdict {
                 calls: 0,
@@ -175,7 +183,18 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
         else {
             break;
         };
-        let outcomes: Vec<_> = funcs.iter().map(|f| f.call_values(&args)).collect();
+        let contexts: Vec<CallContext> = funcs
+            .iter()
+            .map(|_| match budget {
+                Some(fuel) => CallContext::new().with_fuel(fuel),
+                None => CallContext::new(),
+            })
+            .collect();
+        let outcomes: Vec<_> = funcs
+            .iter()
+            .zip(&contexts)
+            .map(|(f, ctx)| f.call_values_with(ctx, &args))
+            .collect();
         if outcomes.iter().any(exhausted) {
             verdict.stopped = Some("stack exhausted");
             return Ok(verdict);
@@ -185,6 +204,13 @@ pub fn compare(u: &mut Unstructured<'_>) -> std::result::Result<Verdict, String>
             outcomes[0].as_ref(),
             outcomes[1].as_ref(),
         )?;
+        let fuel = [contexts[0].fuel_consumed(), contexts[1].fuel_consumed()];
+        if fuel[0] != fuel[1] {
+            return Err(format!(
+                "call {}{args:?} with {budget:?} fuel: interp used {} / jit {}",
+                export.name, fuel[0], fuel[1]
+            ));
+        }
         verdict.calls += 1;
     }
     compare_state(&modules, exports)?;

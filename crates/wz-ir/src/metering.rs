@@ -1,0 +1,48 @@
+//! Fuel and interruption: the checks both engines compile in when asked, with one shared
+//! definition of what fuel counts, so a budget stops a program at the same point on every
+//! engine.
+//!
+//! **Fuel** counts wasm operators executed. Each engine counts the reachable operators of a
+//! straight-line region as it translates them and charges the count when control leaves the
+//! region: just before every operator for which [`charges_fuel`] is true (the operator itself
+//! included). A call therefore pays for the operators before it, then its callee pays for its
+//! own. **Checks** (fuel exhausted? interrupted?) happen at function entry and at every loop
+//! header, so a back-edge is checked every iteration and any endless execution is caught;
+//! between checks a function runs at most one region's worth of operators.
+
+use wasmparser::Operator;
+
+/// Which run-time limits compiled code checks. Both off (the default) costs nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Metering {
+    /// Count operators against a fuel budget ([`crate::TrapCode::OutOfFuel`] when spent).
+    pub fuel: bool,
+    /// Poll an interrupt flag ([`crate::TrapCode::Interrupted`] once it is raised).
+    pub interrupt: bool,
+}
+
+impl Metering {
+    /// Whether any check is compiled in.
+    pub fn any(self) -> bool {
+        self.fuel || self.interrupt
+    }
+}
+
+/// Whether the fuel counted so far must be charged just before `op` runs (control leaves the
+/// straight-line region there): block boundaries, branches, calls and returns.
+pub fn charges_fuel(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::Return
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+    )
+}
