@@ -85,6 +85,12 @@ impl Caller<'_> {
         self.instance
     }
 
+    /// What the embedder attached to the calling instance with
+    /// [`Store::set_instance_data`], if it is a `T`.
+    pub fn instance_data<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.store.instance_data(self.instance?)
+    }
+
     /// The calling instance's memory 0.
     pub fn memory(&mut self) -> Option<&mut [u8]> {
         let instance = self.instance?;
@@ -302,4 +308,6 @@ pub(crate) struct InstanceEntity {
     pub exports: Vec<(String, crate::Extern)>,
     /// The vmctx of a compiled instance.
     pub vmctx: Option<wz_cranelift::vm::InstanceContext>,
+    /// What the embedder attached (see [`crate::Store::set_instance_data`]).
+    pub data: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }

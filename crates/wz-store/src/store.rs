@@ -126,6 +126,27 @@ impl Store {
         &self.interrupt
     }
 
+    /// Attaches `data` to `instance`; host functions it calls reach it through
+    /// [`crate::Caller::instance_data`].
+    pub fn set_instance_data(
+        &mut self,
+        instance: InstanceId,
+        data: Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        if let Some(entity) = self.instances.get_mut(instance.0 as usize) {
+            entity.data = Some(data);
+        }
+    }
+
+    /// The data attached to `instance`, if it is a `T`.
+    pub fn instance_data<T: std::any::Any + Send + Sync>(
+        &self,
+        instance: InstanceId,
+    ) -> Option<Arc<T>> {
+        let data = self.instances.get(instance.0 as usize)?.data.clone()?;
+        data.downcast::<T>().ok()
+    }
+
     /// Limits every memory created from now on: a cap on its pages and whether its maximum
     /// is reserved up front.
     pub fn set_memory_limits(&mut self, limits: MemoryLimits) {
@@ -234,6 +255,7 @@ impl Store {
             elems: Vec::new(),
             exports,
             vmctx: None,
+            data: None,
         });
         InstanceId(self.instances.len() as u32 - 1)
     }
@@ -332,6 +354,17 @@ impl Store {
         module: &CompiledModule,
         imports: &[Extern],
     ) -> Result<InstanceId, Error> {
+        self.instantiate_with_data(module, imports, None)
+    }
+
+    /// [`Store::instantiate`] with `data` attached to the instance before its start function
+    /// runs (see [`Store::set_instance_data`]).
+    pub fn instantiate_with_data(
+        &mut self,
+        module: &CompiledModule,
+        imports: &[Extern],
+        data: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    ) -> Result<InstanceId, Error> {
         let m = module.module();
         if !module.engine().same(&self.engine) {
             return Err(Error::usage(format!(
@@ -359,6 +392,7 @@ impl Store {
             elems: Vec::new(),
             exports: Vec::new(),
             vmctx: module.jit().map(|j| InstanceContext::new(j.vm_offsets())),
+            data,
         };
         for ty in &m.types {
             let t = self.intern(ty);

@@ -33,6 +33,7 @@ mod limits;
 mod module;
 pub mod raw;
 mod runtime;
+mod sys;
 mod typed;
 
 pub use cache::{CacheStats, CompilationCache};
@@ -44,6 +45,10 @@ pub use host::{
 pub use limits::{CallContext, InterruptHandle};
 pub use module::{Function, Global, Memory, Module};
 pub use runtime::{ModuleConfig, Runtime};
+pub use sys::{
+    FAKE_EPOCH_SECONDS, FsConfig, Mount, Nanosleep, Nanotime, SharedReader, SharedWriter, System,
+    Walltime,
+};
 pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy, WasmValues};
 pub use wz_store::{
     BoundsChecks, Engine, Error, ErrorKind, Features, FuncType, GlobalType, Metering, TrapCode,

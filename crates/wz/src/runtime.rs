@@ -2,8 +2,10 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use wz_store::{
     Engine, Error, ErrorKind, Extern, Features, InstanceId, MemoryLimits, Metering, Store,
@@ -13,6 +15,7 @@ use crate::RuntimeConfig;
 use crate::compiled::{CompiledModule, HostExport, Kind};
 use crate::limits::{CallContext, InterruptHandle};
 use crate::module::Module;
+use crate::sys::{FsConfig, SysConfig, System};
 
 /// Compiles and instantiates WebAssembly modules and owns what they create.
 ///
@@ -148,6 +151,7 @@ pub struct ModuleConfig {
     name: Option<String>,
     start_functions: Vec<String>,
     call_context: Option<CallContext>,
+    sys: SysConfig,
 }
 
 impl Default for ModuleConfig {
@@ -164,6 +168,7 @@ impl ModuleConfig {
             name: None,
             start_functions: vec!["_start".to_string()],
             call_context: None,
+            sys: SysConfig::default(),
         }
     }
 
@@ -189,6 +194,96 @@ impl ModuleConfig {
     /// [`crate::Function::call_with`].
     pub fn with_call_context(mut self, ctx: CallContext) -> Self {
         self.call_context = Some(ctx);
+        self
+    }
+
+    /// The arguments the module sees (WASI's `args_get`); the first is conventionally the
+    /// program name. Default: none.
+    pub fn with_args(mut self, args: &[&str]) -> Self {
+        self.sys.args = args.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// Adds an environment variable the module sees. Default: none.
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.sys.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Standard input (default: empty).
+    pub fn with_stdin(mut self, stdin: impl Read + Send + 'static) -> Self {
+        self.sys.stdin = Some(Arc::new(Mutex::new(stdin)));
+        self
+    }
+
+    /// Standard output (default: discarded).
+    pub fn with_stdout(mut self, stdout: impl Write + Send + 'static) -> Self {
+        self.sys.stdout = Some(Arc::new(Mutex::new(stdout)));
+        self
+    }
+
+    /// Standard error (default: discarded).
+    pub fn with_stderr(mut self, stderr: impl Write + Send + 'static) -> Self {
+        self.sys.stderr = Some(Arc::new(Mutex::new(stderr)));
+        self
+    }
+
+    /// The directories the module may use (default: none).
+    pub fn with_fs_config(mut self, fs: FsConfig) -> Self {
+        self.sys.fs = fs;
+        self
+    }
+
+    /// The wall clock: `clock()` gives seconds and nanoseconds since the Unix epoch.
+    /// Default: a fake one starting at 2022-01-01T00:00:00Z, advancing 1 ms per reading.
+    pub fn with_walltime(
+        mut self,
+        clock: impl Fn() -> (i64, u32) + Send + Sync + 'static,
+        resolution: Duration,
+    ) -> Self {
+        self.sys.walltime = Some((Arc::new(clock), resolution));
+        self
+    }
+
+    /// The host's real wall clock.
+    pub fn with_sys_walltime(mut self) -> Self {
+        self.sys.walltime = Some((crate::sys::sys_walltime(), Duration::from_micros(1)));
+        self
+    }
+
+    /// The monotonic clock, in nanoseconds. Default: a fake one starting at 0, advancing
+    /// 1 ms per reading.
+    pub fn with_nanotime(
+        mut self,
+        clock: impl Fn() -> i64 + Send + Sync + 'static,
+        resolution: Duration,
+    ) -> Self {
+        self.sys.nanotime = Some((Arc::new(clock), resolution));
+        self
+    }
+
+    /// The host's real monotonic clock.
+    pub fn with_sys_nanotime(mut self) -> Self {
+        self.sys.nanotime = Some((crate::sys::sys_nanotime(), Duration::from_nanos(1)));
+        self
+    }
+
+    /// How the module sleeps (`sleep(nanoseconds)`). Default: returns at once.
+    pub fn with_nanosleep(mut self, sleep: impl Fn(i64) + Send + Sync + 'static) -> Self {
+        self.sys.nanosleep = Some(Arc::new(sleep));
+        self
+    }
+
+    /// The host's real sleep.
+    pub fn with_sys_nanosleep(mut self) -> Self {
+        self.sys.nanosleep = Some(crate::sys::sys_nanosleep());
+        self
+    }
+
+    /// Where random bytes come from. Default: a fixed-seed generator (the same bytes on every
+    /// run); pass a reader of the OS's randomness for real entropy.
+    pub fn with_rand_source(mut self, source: impl Read + Send + 'static) -> Self {
+        self.sys.rand = Some(Arc::new(Mutex::new(source)));
         self
     }
 }
@@ -303,7 +398,8 @@ impl Runtime {
                 )));
             }
             let imports = store.resolve_imports(wasm)?;
-            let instance = store.instantiate(wasm, &imports)?;
+            let system: Arc<dyn std::any::Any + Send + Sync> = Arc::new(System::new(&config.sys));
+            let instance = store.instantiate_with_data(wasm, &imports, Some(system))?;
             if let Some(name) = &name {
                 store.register(name, instance)?;
                 modules
