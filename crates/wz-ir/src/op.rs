@@ -1,6 +1,6 @@
 //! The instruction set, described once.
 //!
-//! [`ops!`] below lists every instruction with its operand shape and its text name. From that one
+//! The `ops!` macro below lists every instruction with its operand shape and its text name. From that one
 //! list the macro derives the [`Op`] enum, stable opcodes, the binary encoding and decoding used
 //! for compiled artifacts, slot and branch visitors used by the lowering, and the text printer
 //! used by golden tests and `wz` debugging output. Adding an instruction is one line here plus

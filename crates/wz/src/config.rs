@@ -15,7 +15,7 @@ enum EngineChoice {
     Compiler,
 }
 
-/// How a [`Runtime`] compiles and runs code.
+/// How a [`Runtime`](crate::Runtime) compiles and runs code.
 ///
 /// ```
 /// let config = wz::RuntimeConfig::interpreter()
@@ -68,7 +68,7 @@ impl RuntimeConfig {
         }
     }
 
-    /// The JIT; [`Runtime::with_config`] fails on hosts where it cannot run.
+    /// The JIT; [`Runtime::with_config`](crate::Runtime::with_config) fails on hosts where it cannot run.
     pub fn compiler() -> Self {
         RuntimeConfig {
             engine: EngineChoice::Compiler,
