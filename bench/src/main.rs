@@ -349,7 +349,10 @@ fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
             let wasm = wat::parse_str(w.wat)?;
             let mut variants: Vec<Box<dyn Engine>> = vec![
                 Box::new(Wz::new("plain", base.clone())?),
-                Box::new(Wz::new("interruption", base.clone().with_interruption(true))?),
+                Box::new(Wz::new(
+                    "interruption",
+                    base.clone().with_interruption(true),
+                )?),
                 Box::new(Wz::new("fuel", base.clone().with_fuel(true))?.with_context(budget())),
                 Box::new(
                     Wz::new("both", base.clone().with_fuel(true).with_interruption(true))?

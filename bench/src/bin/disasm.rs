@@ -1,6 +1,7 @@
 //! Prints the machine code wz's JIT generates for each function of a module, through
 //! `objdump` (x86_64 hosts): `cargo run --release --bin disasm -- workloads/sieve.wat`.
-//! With `--wasmtime`, prints wasmtime's code for the same module instead, for comparison.
+//! With `--wasmtime`, prints wasmtime's code for the same module instead, for comparison;
+//! `--interrupt` and `--fuel` compile wz's code with those checks.
 
 use anyhow::{Context, Result};
 
@@ -23,7 +24,14 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let module = wz_binary::Module::decode(&wasm, Default::default())?;
-    let engine = wz_cranelift::JitEngine::new(Default::default())?;
+    let has = |flag: &str| std::env::args().any(|a| a == flag);
+    let engine = wz_cranelift::JitEngine::new(wz_cranelift::JitConfig {
+        metering: wz_ir::Metering {
+            fuel: has("--fuel"),
+            interrupt: has("--interrupt"),
+        },
+        ..Default::default()
+    })?;
     for (i, f) in engine.compile_functions(&module)?.iter().enumerate() {
         let file = std::env::temp_dir().join(format!("wz-disasm-{}-{i}.bin", std::process::id()));
         std::fs::write(&file, f.code())?;
