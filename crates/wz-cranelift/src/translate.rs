@@ -166,7 +166,7 @@ pub(crate) fn translate(
         dead_depth: 0,
         ty: ty.clone(),
         memory_def: None,
-        fuel_pending: 0,
+        fuel: wz_ir::FuelCounter::default(),
     };
     t.prologue(&body.locals)?;
     t.check_limits();
@@ -204,7 +204,7 @@ struct Translator<'e, 'b> {
     /// The memory definition pointer, loaded once in the entry block.
     memory_def: Option<Value>,
     /// Operators counted since fuel was last charged (see [`wz_ir::Metering`]).
-    fuel_pending: u32,
+    fuel: wz_ir::FuelCounter,
 }
 
 /// Ends the current operator with an unsupported-feature error.
@@ -781,9 +781,8 @@ impl<'e, 'b> Translator<'e, 'b> {
         }
     }
 
-    /// Adds the operators counted since the last charge to the consumed fuel.
-    fn charge_fuel(&mut self) {
-        let amount = std::mem::take(&mut self.fuel_pending);
+    /// Adds `amount` (operators counted since the last charge) to the consumed fuel.
+    fn charge_fuel(&mut self, amount: u32) {
         let store = self.store_context();
         let flags = MemFlagsData::trusted();
         let fuel = self
@@ -1011,11 +1010,10 @@ impl<'e, 'b> Translator<'e, 'b> {
             }
             return Ok(());
         }
-        if self.env.metering.fuel {
-            self.fuel_pending += 1;
-            if wz_ir::charges_fuel(&op) {
-                self.charge_fuel();
-            }
+        if self.env.metering.fuel
+            && let Some(amount) = self.fuel.count(&op)
+        {
+            self.charge_fuel(amount);
         }
         match op {
             Operator::Unreachable => {

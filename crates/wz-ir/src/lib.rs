@@ -36,6 +36,6 @@ mod trap;
 
 pub use func::Function;
 pub use lower::{LowerError, lower_function, lower_function_with, lower_module, lower_module_with};
-pub use metering::{Metering, charges_fuel};
+pub use metering::{FuelCounter, Metering, charges_fuel};
 pub use op::{BranchOffset, Op, Slot};
 pub use trap::TrapCode;

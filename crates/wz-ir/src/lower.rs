@@ -17,7 +17,7 @@ use wasmparser::{BinaryReader, BlockType, Operator, OperatorsReader};
 use wz_binary::{FuncType, Module, ValType};
 
 use crate::func::Function;
-use crate::metering::{Metering, charges_fuel};
+use crate::metering::{FuelCounter, Metering};
 use crate::op::*;
 use crate::trap::TrapCode;
 
@@ -204,7 +204,7 @@ struct Lowerer<'m> {
     last_result: Option<usize>,
     metering: Metering,
     /// Operators counted since fuel was last charged.
-    fuel_pending: u32,
+    fuel: FuelCounter,
     alignments: Vec<(u32, u8)>,
 }
 
@@ -254,7 +254,7 @@ impl<'m> Lowerer<'m> {
             dead_depth: 0,
             last_result: None,
             metering: Metering::default(),
-            fuel_pending: 0,
+            fuel: FuelCounter::default(),
             alignments: Vec::new(),
         };
         lowerer.controls.push(Control {
@@ -980,11 +980,10 @@ impl<'m> Lowerer<'m> {
             }
             return Ok(());
         }
-        if self.metering.fuel {
-            self.fuel_pending += 1;
-            if charges_fuel(&op) {
-                self.charge_fuel();
-            }
+        if self.metering.fuel
+            && let Some(amount) = self.fuel.count(&op)
+        {
+            self.charge_fuel(amount);
         }
         match op {
             Operator::Unreachable => {
@@ -1629,8 +1628,7 @@ impl<'m> Lowerer<'m> {
     /// is a comparison a branch may still fuse with, the charge goes before it instead (it
     /// only touches the fuel counter, and a comparison cannot trap or be a branch target
     /// that skips the charge: labels start regions, which begin with nothing counted).
-    fn charge_fuel(&mut self) {
-        let amount = std::mem::take(&mut self.fuel_pending);
+    fn charge_fuel(&mut self, amount: u32) {
         let fusable = self.last_result;
         let pc = self.emit(Op::Fuel(Amount { amount }));
         if let Some(prev) = fusable

@@ -4,9 +4,9 @@
 //!
 //! **Fuel** counts wasm operators executed. Each engine counts the reachable operators of a
 //! straight-line region as it translates them and charges the count when control leaves the
-//! region: just before every operator for which [`charges_fuel`] is true (the operator itself
-//! included). A call therefore pays for the operators before it, then its callee pays for its
-//! own. **Checks** (fuel exhausted? interrupted?) happen at function entry and at every loop
+//! region: just before every operator for which [`charges_fuel`] is true, the operator itself
+//! included ([`FuelCounter`] implements this for every engine). A call therefore pays for the
+//! operators before it, then its callee pays for its own. **Checks** (fuel exhausted? interrupted?) happen at function entry and at every loop
 //! header, so a back-edge is checked every iteration and any endless execution is caught;
 //! between checks a function runs at most one region's worth of operators.
 
@@ -25,6 +25,24 @@ impl Metering {
     /// Whether any check is compiled in.
     pub fn any(self) -> bool {
         self.fuel || self.interrupt
+    }
+}
+
+/// Counts the reachable operators of a function body as an engine translates them and says
+/// when to charge them: the one counting rule every engine uses, so that all of them charge
+/// the same amounts at the same operators.
+#[derive(Debug, Default)]
+pub struct FuelCounter {
+    pending: u32,
+}
+
+impl FuelCounter {
+    /// Counts `op` (reachable, about to be translated). Returns the fuel to charge just
+    /// before `op`'s own code, if control leaves the straight-line region there.
+    #[inline]
+    pub fn count(&mut self, op: &Operator<'_>) -> Option<u32> {
+        self.pending += 1;
+        charges_fuel(op).then(|| std::mem::take(&mut self.pending))
     }
 }
 

@@ -4,17 +4,9 @@ use std::time::Duration;
 
 use wz::{CallContext, ErrorKind, ModuleConfig, Runtime, RuntimeConfig};
 
-fn engines() -> Vec<(&'static str, RuntimeConfig)> {
-    let mut v = vec![("interp", RuntimeConfig::interpreter())];
-    if Runtime::with_config(RuntimeConfig::compiler()).is_ok() {
-        v.push(("jit", RuntimeConfig::compiler()));
-        v.push((
-            "jit-explicit",
-            RuntimeConfig::compiler().with_bounds_checks(wz::BoundsChecks::Explicit),
-        ));
-    }
-    v
-}
+#[path = "support/engines.rs"]
+mod support;
+use support::engines;
 
 fn metered(config: RuntimeConfig) -> Runtime {
     Runtime::with_config(config.with_fuel(true).with_interruption(true)).unwrap()

@@ -2,17 +2,9 @@
 
 use wz::{ModuleConfig, Runtime, RuntimeConfig, ValType};
 
-fn engines() -> Vec<(&'static str, RuntimeConfig)> {
-    let mut v = vec![("interp", RuntimeConfig::interpreter())];
-    if Runtime::with_config(RuntimeConfig::compiler()).is_ok() {
-        v.push(("jit", RuntimeConfig::compiler()));
-        v.push((
-            "jit-explicit",
-            RuntimeConfig::compiler().with_bounds_checks(wz::BoundsChecks::Explicit),
-        ));
-    }
-    v
-}
+#[path = "support/engines.rs"]
+mod support;
+use support::engines;
 
 const APP: &str = r#"(module $app
   (import "env" "log" (func $log (param $ptr i32) (param $len i32)))
