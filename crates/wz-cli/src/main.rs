@@ -106,6 +106,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wz: {e:#}");
+            if let Some(backtrace) = e.downcast_ref::<wz::Error>().and_then(wz::Error::backtrace) {
+                eprintln!("wasm backtrace:\n{backtrace}");
+            }
             ExitCode::FAILURE
         }
     }

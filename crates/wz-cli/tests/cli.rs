@@ -55,10 +55,29 @@ fn traps_and_invalid_modules_fail() {
     let dir = std::env::temp_dir().join(format!("wz-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let trap = dir.join("trap.wat");
-    std::fs::write(&trap, r#"(module (func (export "f") unreachable))"#).unwrap();
-    let (ok, _, stderr) = wz(&["run", trap.to_str().unwrap(), "--invoke", "f"]);
-    assert!(!ok);
-    assert!(stderr.contains("wasm trap: unreachable"), "{stderr}");
+    std::fs::write(
+        &trap,
+        r#"(module $m (func $inner unreachable) (func (export "f") call $inner))"#,
+    )
+    .unwrap();
+    for engine in ["interp", "jit"] {
+        let (ok, _, stderr) = wz(&[
+            "run",
+            "--engine",
+            engine,
+            trap.to_str().unwrap(),
+            "--invoke",
+            "f",
+        ]);
+        assert!(!ok);
+        // The error's line, then the wasm frames, innermost first.
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines[0], "wz: wasm trap: unreachable", "{stderr}");
+        assert_eq!(lines[1], "wasm backtrace:", "{stderr}");
+        assert!(lines[2].ends_with("m!inner (func 0)"), "{stderr}");
+        assert!(lines[3].ends_with("m!func[1]"), "{stderr}");
+        assert_eq!(lines.len(), 4, "{stderr}");
+    }
     let bad = dir.join("bad.wasm");
     std::fs::write(&bad, b"\0asm\x01\0\0\0\x01\x05").unwrap();
     let (ok, _, stderr) = wz(&["run", bad.to_str().unwrap(), "--invoke", "f"]);

@@ -8,7 +8,9 @@
 //! - `.wz.meta`: magic, the engine fingerprint (wz version, artifact format, target, every
 //!   Cranelift setting, the JIT options), a hash of the module's bytes, the function and trap
 //!   counts, and a hash of the whole file (taken with that field zeroed);
-//! - `.wz.traps`: the trap sites, `(u32 offset, u8 code, 3 bytes padding)` each.
+//! - `.wz.traps`: the trap sites, `(u32 offset, u8 code, 3 bytes padding)` each;
+//! - `.wz.srclocs`: where each stretch of code came from, `(u32 code offset, u32 module
+//!   offset)` each, sorted by code offset (module offset `u32::MAX`: no wasm instruction).
 //!
 //! Reading checks all of that before anything is loaded, so an artifact of another engine,
 //! module, wz version or target, or one with any changed byte, is refused with an error.
@@ -28,7 +30,8 @@ use crate::{CompileError, ir};
 
 const META: &str = ".wz.meta";
 const TRAPS: &str = ".wz.traps";
-const MAGIC: &[u8; 8] = b"wzobj\0\0\x01";
+const SRCLOCS: &str = ".wz.srclocs";
+const MAGIC: &[u8; 8] = b"wzobj\0\0\x02";
 const META_LEN: usize = 40;
 const FUNC_PREFIX: &str = "wz_func_";
 
@@ -177,7 +180,12 @@ pub(crate) fn write(
     meta.extend_from_slice(&(image.traps.len() as u32).to_le_bytes());
     // The file hash, filled in once the file exists.
     meta.extend_from_slice(&0u64.to_le_bytes());
-    for (name, data) in [(META, meta), (TRAPS, traps)] {
+    let mut srclocs = Vec::with_capacity(image.srclocs.len() * 8);
+    for &(at, wasm) in &image.srclocs {
+        srclocs.extend_from_slice(&at.to_le_bytes());
+        srclocs.extend_from_slice(&wasm.to_le_bytes());
+    }
+    for (name, data) in [(META, meta), (TRAPS, traps), (SRCLOCS, srclocs)] {
         let section = obj.add_section(Vec::new(), name.as_bytes().to_vec(), SectionKind::Other);
         obj.append_section_data(section, &data, 8);
     }
@@ -332,10 +340,23 @@ pub(crate) fn read(
         }
         traps.push((at, ir::TrapCode::from_raw(trap)));
     }
+    let srcloc_bytes = section_data(SRCLOCS)?;
+    if srcloc_bytes.len() % 8 != 0 {
+        return Err(error("the source location table has the wrong size"));
+    }
+    let mut srclocs: Vec<(u32, u32)> = Vec::with_capacity(srcloc_bytes.len() / 8);
+    for entry in srcloc_bytes.chunks_exact(8) {
+        let at = u32_at(entry, 0);
+        if at as usize > code.len() || srclocs.last().is_some_and(|&(prev, _)| prev > at) {
+            return Err(error("the source location table is out of order or range"));
+        }
+        srclocs.push((at, u32_at(entry, 4)));
+    }
     Ok(Image {
         code,
         offsets,
         relocs,
         traps,
+        srclocs,
     })
 }

@@ -131,6 +131,20 @@ pub enum Trap {
     Pending,
 }
 
+/// A trap of a call into generated code, with the frames it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTrap {
+    /// Why the call stopped.
+    pub trap: Trap,
+    /// Where, innermost frame first (at most 64 frames): the faulting instruction, then for
+    /// each calling frame an address inside its call instruction. Addresses outside every
+    /// module's code (trampolines, host adapters) are included; [`JitModule::frame_at`] maps
+    /// the others to wasm functions and instructions.
+    pub pcs: Vec<usize>,
+    /// How many frames there were in all (more than `pcs` holds when the stack was deeper).
+    pub frames: usize,
+}
+
 const USER_BASE: u8 = 10;
 const PENDING: u8 = 100;
 
@@ -163,7 +177,7 @@ fn trap_from_raw(raw: u8) -> Trap {
 }
 
 /// The version of the artifact layout (part of every engine fingerprint).
-const ARTIFACT_FORMAT: u32 = 1;
+const ARTIFACT_FORMAT: u32 = 2;
 
 /// Options of the JIT engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +257,9 @@ fn flags(config: &JitConfig) -> Result<settings::Flags, CompileError> {
         if config.verify { "true" } else { "false" },
     )?;
     set(&mut b, "enable_probestack", "true")?;
+    // Every frame links to its caller's, so a trap can list the wasm frames above it
+    // (see `traps`): a walk that needs no unwind tables.
+    set(&mut b, "preserve_frame_pointers", "true")?;
     set(&mut b, "probestack_strategy", "inline")?;
     // Wasm functions may return more values than the target has return registers (aarch64's
     // tail convention runs out sooner than x86_64's); both ends of such calls are generated
@@ -418,12 +435,7 @@ impl JitEngine {
             ));
         }
         let funcs = self.compile_functions(module)?;
-        let image = Image::layout(&funcs)?;
-        Ok(JitModule {
-            code: image.load()?,
-            offsets: image.offsets,
-            vm_offsets: VMOffsets::new(module),
-        })
+        JitModule::from_image(Image::layout(&funcs)?, module)
     }
 
     /// Everything about this engine that shapes the code it generates (wz version, artifact
@@ -488,11 +500,7 @@ impl JitEngine {
         }
         let arch = artifact::architecture(self.isa.triple())?;
         let image = artifact::read(artifact, arch, self.identity(module))?;
-        Ok(JitModule {
-            code: image.load()?,
-            offsets: image.offsets,
-            vm_offsets: VMOffsets::new(module),
-        })
+        JitModule::from_image(image, module)
     }
 
     /// The entry trampoline and host adapter for signature `ty`, compiled on first use.
@@ -652,8 +660,26 @@ impl JitEngine {
             };
             relocs.push((r.offset, r.kind, target, r.addend));
         }
+        // Which wasm instruction each stretch of machine code came from, for backtraces:
+        // `(code offset, module offset)` from that offset on; `NO_SRCLOC` where none did.
+        let mut srclocs: Vec<(u32, u32)> = Vec::new();
+        let mut end = 0;
+        for loc in compiled.buffer.get_srclocs_sorted() {
+            if loc.start != end {
+                push_srcloc(&mut srclocs, end, NO_SRCLOC);
+            }
+            let wasm = if loc.loc.is_default() {
+                NO_SRCLOC
+            } else {
+                loc.loc.bits()
+            };
+            push_srcloc(&mut srclocs, loc.start, wasm);
+            end = loc.end;
+        }
+        push_srcloc(&mut srclocs, end, NO_SRCLOC);
         Ok(CompiledFunction {
             code: compiled.code_buffer().to_vec(),
+            srclocs,
             relocs,
             traps: compiled
                 .buffer
@@ -681,7 +707,7 @@ impl JitEngine {
         caller: *mut u8,
         slots: *mut u64,
         store: *mut VMStoreContext,
-    ) -> Result<(), Trap> {
+    ) -> Result<(), CallTrap> {
         struct Call {
             entry: *const u8,
             code: *const u8,
@@ -721,7 +747,11 @@ impl JitEngine {
             // SAFETY: as above.
             unsafe { (*store).stack_limit = 0 };
         }
-        outcome.map_err(trap_from_raw)
+        outcome.map_err(|t| CallTrap {
+            trap: trap_from_raw(t.code),
+            pcs: t.pcs,
+            frames: t.frames,
+        })
     }
 }
 
@@ -741,10 +771,25 @@ fn stack_limit(max_wasm_stack: usize) -> usize {
     }
 }
 
+/// In a source location table: machine code that no wasm instruction produced.
+pub(crate) const NO_SRCLOC: u32 = u32::MAX;
+
+/// Appends "from `at` on, code comes from module offset `wasm`" unless it changes nothing.
+fn push_srcloc(table: &mut Vec<(u32, u32)>, at: u32, wasm: u32) {
+    match table.last_mut() {
+        Some(last) if last.1 == wasm => {}
+        Some(last) if last.0 == at => last.1 = wasm,
+        _ => table.push((at, wasm)),
+    }
+}
+
 /// Machine code of one function before linking.
 #[derive(Debug)]
 pub struct CompiledFunction {
     code: Vec<u8>,
+    /// Sorted `(code offset, module offset)`: the wasm instruction the code from that offset
+    /// on came from (up to the next entry), or [`NO_SRCLOC`].
+    srclocs: Vec<(u32, u32)>,
     relocs: Vec<(u32, Reloc, RelocTarget, i64)>,
     traps: Vec<(u32, ir::TrapCode)>,
 }
@@ -761,10 +806,52 @@ impl CompiledFunction {
 pub struct JitModule {
     code: Arc<CodeMemory>,
     offsets: Vec<usize>,
+    srclocs: Arc<[(u32, u32)]>,
     vm_offsets: VMOffsets,
 }
 
+/// Where a program counter in a [`JitModule`]'s code is, in wasm terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JitFrame {
+    /// The defined function (0 is the module's first function after its imports).
+    pub defined: u32,
+    /// The byte offset in the module of the wasm instruction the code came from, if any.
+    pub module_offset: Option<u32>,
+}
+
 impl JitModule {
+    fn from_image(image: Image, module: &Module) -> Result<JitModule, CompileError> {
+        Ok(JitModule {
+            code: image.load()?,
+            offsets: image.offsets,
+            srclocs: image.srclocs.into(),
+            vm_offsets: VMOffsets::new(module),
+        })
+    }
+
+    /// The wasm function and instruction the machine instruction at `pc` belongs to, or `None`
+    /// when `pc` is not in this module's code. For a frame's return address, pass the address
+    /// minus one (the call instruction).
+    pub fn frame_at(&self, pc: usize) -> Option<JitFrame> {
+        let start = self.code.ptr(0) as usize;
+        let offset = pc.checked_sub(start).filter(|&o| o < self.code.len())?;
+        let defined = self
+            .offsets
+            .partition_point(|&o| o <= offset)
+            .checked_sub(1)?;
+        let i = self
+            .srclocs
+            .partition_point(|&(at, _)| at as usize <= offset)
+            .checked_sub(1);
+        let module_offset = i
+            .map(|i| self.srclocs[i].1)
+            .filter(|&wasm| wasm != NO_SRCLOC);
+        Some(JitFrame {
+            defined: defined as u32,
+            module_offset,
+        })
+    }
+
     /// The native code of defined function `defined` (wasm calling convention).
     pub fn function(&self, defined: u32) -> *const u8 {
         self.code.ptr(self.offsets[defined as usize])

@@ -62,6 +62,9 @@ pub(crate) struct Image {
     pub relocs: Vec<ImageReloc>,
     /// Trap sites: image offset and code.
     pub traps: Vec<(u32, ir::TrapCode)>,
+    /// Sorted `(image offset, module offset)`: the wasm instruction the code from that offset
+    /// on came from, or [`crate::NO_SRCLOC`].
+    pub srclocs: Vec<(u32, u32)>,
 }
 
 /// Functions start at multiples of this.
@@ -74,6 +77,7 @@ impl Image {
         let mut offsets = Vec::with_capacity(funcs.len());
         let mut relocs = Vec::new();
         let mut traps = Vec::new();
+        let mut srclocs = Vec::new();
         for (index, f) in funcs.iter().enumerate() {
             code.resize(code.len().next_multiple_of(FUNCTION_ALIGN), 0);
             let start = code.len();
@@ -116,12 +120,14 @@ impl Image {
                 });
             }
             traps.extend(f.traps.iter().map(|&(o, c)| (start as u32 + o, c)));
+            srclocs.extend(f.srclocs.iter().map(|&(o, l)| (start as u32 + o, l)));
         }
         Ok(Image {
             code,
             offsets,
             relocs,
             traps,
+            srclocs,
         })
     }
 

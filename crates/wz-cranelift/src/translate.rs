@@ -168,6 +168,9 @@ pub(crate) fn translate(
         memory_def: None,
         fuel: wz_ir::FuelCounter::default(),
     };
+    // Code before the first instruction (locals, the entry check) is the function's entry,
+    // reported at its first instruction, as the interpreter does.
+    t.b.set_srcloc(ir::SourceLoc::new(body.code.start as u32));
     t.prologue(&body.locals)?;
     t.check_limits();
     let data = &module.bytes[body.code.clone()];

@@ -24,10 +24,42 @@ use cranelift_codegen::ir;
 #[derive(Debug, Default)]
 pub(crate) struct JmpBuf([u64; 24]);
 
+impl JmpBuf {
+    /// The stack pointer saved on entry: every wasm frame of the call lies below it.
+    fn entry_stack_pointer(&self) -> usize {
+        #[cfg(target_arch = "aarch64")]
+        let sp = self.0[12];
+        #[cfg(not(target_arch = "aarch64"))]
+        let sp = self.0[6];
+        sp as usize
+    }
+}
+
+/// The most frames a trap's trace records (it counts the rest).
+pub(crate) const MAX_TRACE: usize = 64;
+
 /// One host-to-wasm call in progress on this thread.
 struct Activation {
     buf: JmpBuf,
     prev: *const Activation,
+    /// Written by the signal handler when the call traps: the program counters of the frames
+    /// (see [`Trapped::pcs`]); only the first `trace_len` are initialized.
+    trace: [std::mem::MaybeUninit<usize>; MAX_TRACE],
+    trace_len: usize,
+    /// How many frames the handler's walk found, recorded or not.
+    trace_frames: usize,
+}
+
+/// A trap caught by [`catch_traps`].
+#[derive(Debug)]
+pub(crate) struct Trapped {
+    /// The raw trap code.
+    pub code: u8,
+    /// Innermost first: the faulting instruction, then for each calling frame its return
+    /// address minus one (an address inside the call instruction). At most [`MAX_TRACE`].
+    pub pcs: Vec<usize>,
+    /// How many frames the walk found in all.
+    pub frames: usize,
 }
 
 thread_local! {
@@ -62,8 +94,11 @@ pub(crate) fn unregister(start: usize) {
         .remove(&start);
 }
 
-/// The trap code recorded for the instruction at `pc`, if `pc` is in generated code.
-fn lookup(pc: usize) -> Option<ir::TrapCode> {
+type Registry = BTreeMap<usize, Arc<CodeTraps>>;
+
+/// Runs `f` with the registry read-locked, from a signal handler: `None` if the lock could
+/// not be taken.
+fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
     // `try_read`: a signal handler must not block. The registry is only written outside
     // generated code, so on the thread that faulted it is never held for writing.
     // Spin while another thread registers code; give up only after a long time.
@@ -82,13 +117,65 @@ fn lookup(pc: usize) -> Option<ir::TrapCode> {
         }
     }
     let registry = registry?;
+    Some(f(&registry))
+}
+
+/// The code range `pc` lies in, if it is generated code.
+fn code_at(registry: &Registry, pc: usize) -> Option<&CodeTraps> {
     let (_, code) = registry.range(..=pc).next_back()?;
-    if pc >= code.start + code.len {
-        return None;
-    }
+    (pc < code.start + code.len).then_some(&**code)
+}
+
+/// The trap code recorded for the instruction at `pc`, if `pc` is in generated code.
+fn lookup(registry: &Registry, pc: usize) -> Option<ir::TrapCode> {
+    let code = code_at(registry, pc)?;
     let offset = (pc - code.start) as u32;
     let i = code.traps.binary_search_by_key(&offset, |&(o, _)| o).ok()?;
     Some(code.traps[i].1)
+}
+
+/// Records in `activation` the frames of the trapping call: the faulting `pc`, then each
+/// caller found by following the frame-pointer chain from `fp` (every generated function
+/// keeps one), while the frames lie between `sp` and the call's entry stack pointer and
+/// return into generated code.
+///
+/// # Safety
+/// `activation` must be the live activation of the thread, and `sp`/`fp` the registers of
+/// the faulting context: then every address read lies in this thread's stack between the
+/// faulting frame and the call's entry, which is mapped.
+unsafe fn record_trace(
+    registry: &Registry,
+    activation: *mut Activation,
+    pc: usize,
+    sp: usize,
+    fp: usize,
+) {
+    // SAFETY: per the contract, the activation is live and only this handler touches it
+    // while the call is stopped.
+    let a = unsafe { &mut *activation };
+    let limit = a.buf.entry_stack_pointer();
+    a.trace[0].write(pc);
+    let mut len = 1;
+    let mut frames = 1;
+    let (mut fp, mut low) = (fp, sp);
+    while fp >= low && fp % 8 == 0 && fp.checked_add(16).is_some_and(|end| end <= limit) {
+        // SAFETY: `[fp, fp + 16)` lies between the faulting stack pointer and the entry
+        // stack pointer (checked above), which is this thread's live stack.
+        let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if code_at(registry, ret).is_none() {
+            break;
+        }
+        if len < MAX_TRACE {
+            a.trace[len].write(ret - 1);
+            len += 1;
+        }
+        frames += 1;
+        // Callers' frames are above their callees'; requiring it ends any cycle.
+        low = fp + 16;
+        fp = next;
+    }
+    a.trace_len = len;
+    a.trace_frames = frames;
 }
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -198,19 +285,29 @@ pub const SUPPORTED: bool = cfg!(all(
 
 /// Runs `f(arg)` (which calls generated code) so that a trap in that code returns here.
 ///
-/// Returns `Ok(())` when `f` returned, or the raw trap code (non-zero) of a trap.
+/// Returns `Ok(())` when `f` returned, or the trap with the frames it stopped.
 ///
 /// # Safety
 /// `f` must not own anything that needs dropping while generated code runs: on a trap, its
 /// frame is abandoned. `arg` must be valid for `f`.
-pub(crate) unsafe fn catch_traps(f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> Result<(), u8> {
+pub(crate) unsafe fn catch_traps(
+    f: unsafe extern "C" fn(*mut u8),
+    arg: *mut u8,
+) -> Result<(), Trapped> {
     install_handlers();
     if !SUPPORTED {
-        return Err(0xff);
+        return Err(Trapped {
+            code: 0xff,
+            pcs: Vec::new(),
+            frames: 0,
+        });
     }
     let mut activation = Activation {
         buf: JmpBuf::default(),
         prev: CURRENT.with(|c| c.get()),
+        trace: [const { std::mem::MaybeUninit::uninit() }; MAX_TRACE],
+        trace_len: 0,
+        trace_frames: 0,
     };
     let this: *mut Activation = &mut activation;
     CURRENT.with(|c| c.set(this));
@@ -230,7 +327,25 @@ pub(crate) unsafe fn catch_traps(f: unsafe extern "C" fn(*mut u8), arg: *mut u8)
         0xffu32
     };
     CURRENT.with(|c| c.set(activation.prev));
-    if code == 0 { Ok(()) } else { Err(code as u8) }
+    if code == 0 {
+        return Ok(());
+    }
+    // SAFETY: the handler initialized the first `trace_len` entries before unwinding here
+    // (reads go through `this`, the pointer it wrote through).
+    let pcs = unsafe {
+        let a = &*this;
+        a.trace[..a.trace_len.min(MAX_TRACE)]
+            .iter()
+            .map(|pc| pc.assume_init())
+            .collect()
+    };
+    // SAFETY: as above.
+    let frames = unsafe { (*this).trace_frames };
+    Err(Trapped {
+        code: code as u8,
+        pcs,
+        frames,
+    })
 }
 
 /// The raw trap code a faulting instruction is reported with.
@@ -285,11 +400,18 @@ unsafe extern "C" fn handler(
     let activation = CURRENT.with(|c| c.get());
     if !activation.is_null() {
         // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers.
-        let pc = unsafe { pc_of(context) };
-        if let Some(code) = lookup(pc) {
+        let (pc, sp, fp) = unsafe { registers_of(context) };
+        let code = with_registry(|registry| {
+            let code = lookup(registry, pc)?;
             // SAFETY: the activation is live (it is popped only after the call returns) and
-            // the context is valid; resuming in `wz_cranelift_unwind` restores that
-            // activation's registers.
+            // these are the faulting context's registers.
+            unsafe { record_trace(registry, activation.cast_mut(), pc, sp, fp) };
+            Some(code)
+        })
+        .flatten();
+        if let Some(code) = code {
+            // SAFETY: the activation is live and the context is valid; resuming in
+            // `wz_cranelift_unwind` restores that activation's registers.
             unsafe { resume_in_unwind(context, &(*activation).buf, raw_code(code)) };
             return;
         }
@@ -331,12 +453,17 @@ unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc
     }
 }
 
+/// The program counter, stack pointer and frame pointer of a signal's context.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-unsafe fn pc_of(context: *mut libc::c_void) -> usize {
+unsafe fn registers_of(context: *mut libc::c_void) -> (usize, usize, usize) {
     // SAFETY: `context` is the handler's ucontext.
     unsafe {
-        let uc = &*(context as *const libc::ucontext_t);
-        uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize
+        let gregs = &(*(context as *const libc::ucontext_t)).uc_mcontext.gregs;
+        (
+            gregs[libc::REG_RIP as usize] as usize,
+            gregs[libc::REG_RSP as usize] as usize,
+            gregs[libc::REG_RBP as usize] as usize,
+        )
     }
 }
 
@@ -353,10 +480,14 @@ unsafe fn resume_in_unwind(context: *mut libc::c_void, buf: *const JmpBuf, code:
     }
 }
 
+/// The program counter, stack pointer and frame pointer of a signal's context.
 #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
-unsafe fn pc_of(context: *mut libc::c_void) -> usize {
+unsafe fn registers_of(context: *mut libc::c_void) -> (usize, usize, usize) {
     // SAFETY: `context` is the handler's ucontext.
-    unsafe { (*(context as *const libc::ucontext_t)).uc_mcontext.pc as usize }
+    unsafe {
+        let mc = &(*(context as *const libc::ucontext_t)).uc_mcontext;
+        (mc.pc as usize, mc.sp as usize, mc.regs[29] as usize)
+    }
 }
 
 #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
@@ -374,8 +505,8 @@ unsafe fn resume_in_unwind(context: *mut libc::c_void, buf: *const JmpBuf, code:
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
-unsafe fn pc_of(_context: *mut libc::c_void) -> usize {
-    0
+unsafe fn registers_of(_context: *mut libc::c_void) -> (usize, usize, usize) {
+    (0, 0, 0)
 }
 
 #[cfg(not(all(

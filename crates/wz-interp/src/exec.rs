@@ -41,6 +41,24 @@ struct Frame {
     instance: u32,
 }
 
+/// One frame of [`Stack::trace`].
+#[derive(Debug, Clone, Copy)]
+pub struct TraceFrame<'a> {
+    /// The instance the function ran in.
+    pub instance: u32,
+    /// The function.
+    pub func: &'a Arc<Function>,
+    /// The instruction it was executing (an index into `func.ops` and `func.offsets`).
+    pub pc: usize,
+}
+
+impl TraceFrame<'_> {
+    /// The byte offset in the module of the wasm instruction the frame was executing.
+    pub fn module_offset(&self) -> Option<u32> {
+        self.func.offsets.get(self.pc).copied()
+    }
+}
+
 /// The interpreter's value slots and call frames, reused from call to call.
 #[derive(Debug, Default)]
 pub struct Stack {
@@ -62,6 +80,32 @@ impl Stack {
     /// The limits in force.
     pub fn limits(&self) -> StackLimits {
         self.limits
+    }
+
+    /// After [`invoke`] failed: the wasm frames that were active, innermost first, each with
+    /// the instruction it was executing (the failing one, or the call it was waiting on).
+    /// Empty after a call that returned.
+    pub fn trace(&self) -> impl ExactSizeIterator<Item = TraceFrame<'_>> + '_ {
+        let last = self.frames.len().wrapping_sub(1);
+        self.frames
+            .iter()
+            .enumerate()
+            .rev()
+            .map(move |(i, f)| TraceFrame {
+                instance: f.instance,
+                func: &f.func,
+                // Callers are saved at the instruction after their call.
+                pc: if i == last {
+                    f.pc
+                } else {
+                    f.pc.saturating_sub(1)
+                },
+            })
+    }
+
+    /// Drops the frames [`Stack::trace`] lists.
+    pub fn clear_trace(&mut self) {
+        self.frames.clear();
     }
 
     fn reserve(&mut self, end: usize) -> Result<(), TrapCode> {
@@ -103,7 +147,8 @@ impl Stack {
 /// Runs `func` of `instance` with `args` (one slot each; two for `v128`) and writes its results
 /// to `results`.
 ///
-/// The stack is left empty whether the call returns or traps, so it can be reused.
+/// The stack can be reused for the next call either way. When the call fails, the frames
+/// that were active stay on the stack until then, so [`Stack::trace`] can list them.
 pub fn invoke<E: Env>(
     env: &mut E,
     stack: &mut Stack,
@@ -113,9 +158,7 @@ pub fn invoke<E: Env>(
     results: &mut [u64],
 ) -> Result<(), E::Error> {
     stack.frames.clear();
-    let outcome = start(env, stack, instance, func, args).and_then(|()| run(env, stack));
-    stack.frames.clear();
-    outcome?;
+    start(env, stack, instance, func, args).and_then(|()| run(env, stack))?;
     let n = results.len().min(func.num_result_slots as usize);
     results[..n].copy_from_slice(&stack.slots[..n]);
     Ok(())
@@ -162,9 +205,27 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             stack.slots[base + $s.0 as usize] = v;
         }};
     }
+    // Failing leaves the frames in place with the innermost one's `pc` at the failing
+    // instruction, so the embedder can read a backtrace from the stack.
     macro_rules! trap {
-        ($code:expr) => {
-            return Err(E::Error::from($code))
+        ($code:expr) => {{
+            if let Some(frame) = stack.frames.last_mut() {
+                frame.pc = pc;
+            }
+            return Err(E::Error::from($code));
+        }};
+    }
+    macro_rules! tri {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => {
+                    if let Some(frame) = stack.frames.last_mut() {
+                        frame.pc = pc;
+                    }
+                    return Err(e.into());
+                }
+            }
         };
     }
     macro_rules! i32_of {
@@ -386,7 +447,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     instance: i,
                     func: f,
                 } => {
-                    stack.push_frame(f.clone(), args, i)?;
+                    tri!(stack.push_frame(f.clone(), args, i));
                     func = f;
                     base = args;
                     pc = 0;
@@ -398,8 +459,8 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 }
                 Callee::Host { func: h, slots } => {
                     let end = args + slots as usize;
-                    stack.reserve(end)?;
-                    env.call_host(h, &mut stack.slots[args..end])?;
+                    tri!(stack.reserve(end));
+                    tri!(env.call_host(h, &mut stack.slots[args..end]));
                     env.enter(instance);
                 }
             }
@@ -483,7 +544,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::CallIndirect(c) => {
                 let index = i32_of!(c.index);
                 let callee =
-                    env.indirect_callee(c.ty_table >> 24, index, c.ty_table & 0xff_ffff)?;
+                    tri!(env.indirect_callee(c.ty_table >> 24, index, c.ty_table & 0xff_ffff));
                 call!(callee, c.args);
             }
             Op::Select(s) => {
@@ -570,15 +631,15 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 let dst = i32_of!(a.args);
                 let src = i32_of!(a.args.offset(1));
                 let len = i32_of!(a.args.offset(2));
-                env.memory_init(a.index, dst, src, len)?;
+                tri!(env.memory_init(a.index, dst, src, len));
             }
             Op::DataDrop(d) => env.data_drop(d.index),
 
             Op::TableGet(t) => {
-                let v = env.table_get(t.table, i32_of!(t.elem))?;
+                let v = tri!(env.table_get(t.table, i32_of!(t.elem)));
                 set!(t.dst, v);
             }
-            Op::TableSet(t) => env.table_set(t.table, i32_of!(t.elem), get!(t.value))?,
+            Op::TableSet(t) => tri!(env.table_set(t.table, i32_of!(t.elem), get!(t.value))),
             Op::TableSize(t) => set!(t.dst, env.table_size(t.index) as u64),
             Op::TableGrow(a) => {
                 let init = get!(a.args);
@@ -589,19 +650,19 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 let dst = i32_of!(a.args);
                 let value = get!(a.args.offset(1));
                 let len = i32_of!(a.args.offset(2));
-                env.table_fill(a.index, dst, value, len)?;
+                tri!(env.table_fill(a.index, dst, value, len));
             }
             Op::TableCopy(a) => {
                 let dst = i32_of!(a.args);
                 let src = i32_of!(a.args.offset(1));
                 let len = i32_of!(a.args.offset(2));
-                env.table_copy(a.index, a.index2, dst, src, len)?;
+                tri!(env.table_copy(a.index, a.index2, dst, src, len));
             }
             Op::TableInit(a) => {
                 let dst = i32_of!(a.args);
                 let src = i32_of!(a.args.offset(1));
                 let len = i32_of!(a.args.offset(2));
-                env.table_init(a.index, a.index2, dst, src, len)?;
+                tri!(env.table_init(a.index, a.index2, dst, src, len));
             }
             Op::ElemDrop(e) => env.elem_drop(e.index),
 
@@ -768,17 +829,20 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
 
             Op::I32WrapI64(u) => un!(u, |x| x as u32 as u64),
             Op::I32TruncF32S(u) => {
-                set!(u.dst, num::trunc_i32(f32_of!(u.src) as f64)? as u32 as u64)
+                set!(
+                    u.dst,
+                    tri!(num::trunc_i32(f32_of!(u.src) as f64)) as u32 as u64
+                )
             }
-            Op::I32TruncF32U(u) => set!(u.dst, num::trunc_u32(f32_of!(u.src) as f64)? as u64),
-            Op::I32TruncF64S(u) => set!(u.dst, num::trunc_i32(f64_of!(u.src))? as u32 as u64),
-            Op::I32TruncF64U(u) => set!(u.dst, num::trunc_u32(f64_of!(u.src))? as u64),
+            Op::I32TruncF32U(u) => set!(u.dst, tri!(num::trunc_u32(f32_of!(u.src) as f64)) as u64),
+            Op::I32TruncF64S(u) => set!(u.dst, tri!(num::trunc_i32(f64_of!(u.src))) as u32 as u64),
+            Op::I32TruncF64U(u) => set!(u.dst, tri!(num::trunc_u32(f64_of!(u.src))) as u64),
             Op::I64ExtendI32S(u) => un!(u, |x| x as i32 as i64 as u64),
             Op::I64ExtendI32U(u) => un!(u, |x| x as u32 as u64),
-            Op::I64TruncF32S(u) => set!(u.dst, num::trunc_i64(f32_of!(u.src) as f64)? as u64),
-            Op::I64TruncF32U(u) => set!(u.dst, num::trunc_u64(f32_of!(u.src) as f64)?),
-            Op::I64TruncF64S(u) => set!(u.dst, num::trunc_i64(f64_of!(u.src))? as u64),
-            Op::I64TruncF64U(u) => set!(u.dst, num::trunc_u64(f64_of!(u.src))?),
+            Op::I64TruncF32S(u) => set!(u.dst, tri!(num::trunc_i64(f32_of!(u.src) as f64)) as u64),
+            Op::I64TruncF32U(u) => set!(u.dst, tri!(num::trunc_u64(f32_of!(u.src) as f64))),
+            Op::I64TruncF64S(u) => set!(u.dst, tri!(num::trunc_i64(f64_of!(u.src))) as u64),
+            Op::I64TruncF64U(u) => set!(u.dst, tri!(num::trunc_u64(f64_of!(u.src)))),
             Op::F32ConvertI32S(u) => un!(u, |x| (x as i32 as f32).to_bits() as u64),
             Op::F32ConvertI32U(u) => un!(u, |x| (x as u32 as f32).to_bits() as u64),
             Op::F32ConvertI64S(u) => un!(u, |x| (x as i64 as f32).to_bits() as u64),

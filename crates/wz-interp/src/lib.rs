@@ -45,5 +45,5 @@ mod num;
 mod simd;
 
 pub use env::{Callee, Env};
-pub use exec::{Stack, StackLimits, invoke};
+pub use exec::{Stack, StackLimits, TraceFrame, invoke};
 pub use wz_ir::TrapCode;

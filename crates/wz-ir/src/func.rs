@@ -18,6 +18,9 @@ use crate::op::{Op, Slot};
 /// values), so every operand of every instruction is a plain slot read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
+    /// The function's index in its module's function index space (imports first), for
+    /// backtraces and names.
+    pub index: u32,
     /// The function's signature.
     pub ty: FuncType,
     /// The instructions.

@@ -119,7 +119,9 @@ pub fn lower_function_with(
             body.code.end as u32,
         ));
     }
-    lowerer.finish()
+    let mut func = lowerer.finish()?;
+    func.index = func_index;
+    Ok(func)
 }
 
 fn width(ty: ValType) -> u32 {
@@ -1695,6 +1697,7 @@ impl<'m> Lowerer<'m> {
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
         Ok(Function {
+            index: 0,
             ty: self.ty,
             ops: self.ops.into_boxed_slice(),
             offsets: self.offsets.into_boxed_slice(),

@@ -2,11 +2,18 @@ use std::fmt;
 
 use wz_ir::TrapCode;
 
+use crate::Backtrace;
+
 /// Everything that can go wrong compiling, linking, instantiating or calling.
 ///
 /// One boxed pointer, so `Result<T, Error>` stays small on hot paths.
 pub struct Error {
-    kind: Box<ErrorKind>,
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    backtrace: Option<Backtrace>,
 }
 
 /// What went wrong.
@@ -41,7 +48,10 @@ impl Error {
     /// An error of the given kind.
     pub fn new(kind: ErrorKind) -> Self {
         Error {
-            kind: Box::new(kind),
+            inner: Box::new(Inner {
+                kind,
+                backtrace: None,
+            }),
         }
     }
 
@@ -63,12 +73,36 @@ impl Error {
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.inner.kind
+    }
+
+    /// The wasm frames that were active when a call failed, innermost first: for every
+    /// failure inside wasm code but an exit (traps, interruptions, fuel exhaustion, host
+    /// function errors), when the store records backtraces ([`crate::Store::set_backtraces`], on by default). Its `Display` lists one
+    /// frame per line; the error's own `Display` stays one line.
+    pub fn backtrace(&self) -> Option<&Backtrace> {
+        self.inner.backtrace.as_ref()
+    }
+
+    /// Whether a failed call records its frames in this error: every failure but an exit.
+    pub(crate) fn wants_backtrace(&self) -> bool {
+        !matches!(self.inner.kind, ErrorKind::Exit(_) | ErrorKind::Closed(_))
+    }
+
+    /// Appends the frames of a call the error passed through (outer to any already there),
+    /// and the number of deeper ones left out.
+    pub(crate) fn add_frames(&mut self, frames: Vec<crate::FrameInfo>, omitted: usize) {
+        if frames.is_empty() && omitted == 0 {
+            return;
+        }
+        let backtrace = self.inner.backtrace.get_or_insert_with(Backtrace::default);
+        frames.into_iter().for_each(|f| backtrace.push(f));
+        backtrace.omit(omitted);
     }
 
     /// The trap code, if this is a trap.
     pub fn trap_code(&self) -> Option<TrapCode> {
-        match *self.kind {
+        match self.inner.kind {
             ErrorKind::Trap(code) => Some(code),
             _ => None,
         }
@@ -76,7 +110,7 @@ impl Error {
 
     /// The exit code, if the guest exited or the module was closed.
     pub fn exit_code(&self) -> Option<u32> {
-        match *self.kind {
+        match self.inner.kind {
             ErrorKind::Exit(code) | ErrorKind::Closed(code) => Some(code),
             _ => None,
         }
@@ -85,7 +119,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.kind {
+        match &self.inner.kind {
             ErrorKind::Invalid(e) => write!(f, "invalid module: {e}"),
             ErrorKind::Unsupported(e) => write!(f, "unsupported module: {e}"),
             ErrorKind::Compile(e) => write!(f, "compilation failed: {e}"),
@@ -105,7 +139,7 @@ impl fmt::Display for Error {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.kind, f)
+        fmt::Debug::fmt(&self.inner.kind, f)
     }
 }
 

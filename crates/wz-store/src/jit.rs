@@ -87,14 +87,27 @@ pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result
         let caller = (*vmfunc).vmctx;
         jit.call(&trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
     };
-    match outcome {
-        Ok(()) => Ok(()),
-        Err(Trap::Wasm(code)) => Err(code.into()),
-        Err(Trap::Pending) => Err(store
+    let Err(trapped) = outcome else {
+        return Ok(());
+    };
+    let mut error = match trapped.trap {
+        Trap::Wasm(code) => code.into(),
+        Trap::Pending => store
             .pending
             .take()
-            .unwrap_or_else(|| TrapCode::Unreachable.into())),
+            .unwrap_or_else(|| TrapCode::Unreachable.into()),
+    };
+    if store.backtraces && error.wants_backtrace() {
+        // Addresses outside every module (trampolines, host adapters) are not wasm frames.
+        let frames: Vec<_> = trapped
+            .pcs
+            .iter()
+            .filter_map(|&pc| store.jit_frame_info(pc))
+            .collect();
+        let omitted = trapped.frames.saturating_sub(trapped.pcs.len());
+        error.add_frames(frames, omitted);
     }
+    Err(error)
 }
 
 /// The store and the calling instance of a builtin.

@@ -23,6 +23,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod backtrace;
 mod error;
 mod exec;
 #[allow(unsafe_code)]
@@ -32,6 +33,7 @@ mod objects;
 mod store;
 mod values;
 
+pub use backtrace::{Backtrace, FrameInfo, MAX_FRAMES};
 pub use error::{Error, ErrorKind};
 pub use module::{CompiledModule, Engine, InterpConfig};
 pub use objects::{Caller, HostFunc, MemoryLimits};

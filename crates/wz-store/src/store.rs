@@ -46,6 +46,8 @@ pub struct Store {
     pub(crate) interrupt: Arc<AtomicU64>,
     /// Whether calls have a fuel budget (`vm.fuel` counts toward it).
     fuel_limited: bool,
+    /// Whether failed calls record a backtrace (see [`Store::set_backtraces`]).
+    pub(crate) backtraces: bool,
 }
 
 impl Default for Store {
@@ -76,6 +78,7 @@ impl Store {
             }),
             interrupt,
             fuel_limited: false,
+            backtraces: true,
             funcrefs: Vec::new(),
             pending: None,
             funcs: Vec::new(),
@@ -654,10 +657,23 @@ impl Store {
                     large.extend_from_slice(&slots[..params]);
                     &large
                 };
-                let outcome = {
+                let mut outcome = {
                     let mut exec = Exec::new(self, instance);
                     wz_interp::invoke(&mut exec, &mut stack, instance, &code, args, slots)
                 };
+                if let Err(error) = &mut outcome
+                    && self.backtraces
+                    && error.wants_backtrace()
+                {
+                    let trace = stack.trace();
+                    let omitted = trace.len().saturating_sub(crate::backtrace::MAX_FRAMES);
+                    let frames: Vec<_> = trace
+                        .take(crate::backtrace::MAX_FRAMES)
+                        .map(|f| self.frame_info(f.instance, f.func.index, f.module_offset()))
+                        .collect();
+                    error.add_frames(frames, omitted);
+                }
+                stack.clear_trace();
                 self.stacks.push(stack);
                 outcome
             }

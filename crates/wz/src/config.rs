@@ -37,6 +37,7 @@ pub struct RuntimeConfig {
     pub(crate) memory: MemoryLimits,
     pub(crate) custom_sections: bool,
     pub(crate) metering: Metering,
+    pub(crate) debug_info: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -57,6 +58,7 @@ impl RuntimeConfig {
             memory: MemoryLimits::default(),
             custom_sections: false,
             metering: Metering::default(),
+            debug_info: true,
         }
     }
 
@@ -122,6 +124,33 @@ impl RuntimeConfig {
     /// (default: off; the name section is read either way).
     pub fn with_custom_sections(mut self, enabled: bool) -> Self {
         self.custom_sections = enabled;
+        self
+    }
+
+    /// Whether a failed call's error carries a wasm backtrace ([`Error::backtrace`]): the
+    /// functions that were running, with their names from the name section and the byte
+    /// offsets of the instructions. On by default, as in wazero; it costs nothing until a
+    /// call fails, and then a walk of the wasm frames.
+    ///
+    /// ```
+    /// let wasm = br#"(module $calc
+    ///     (func $divide (export "divide") (param i32 i32) (result i32)
+    ///       (i32.div_u (local.get 0) (local.get 1))))"#;
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(wasm).unwrap();
+    /// let divide = module.exported_function("divide").unwrap();
+    /// let err = divide.call(&[1, 0]).unwrap_err();
+    /// assert_eq!(err.to_string(), "wasm trap: integer divide by zero");
+    /// let frame = &err.backtrace().unwrap().frames()[0];
+    /// assert_eq!((frame.module_name(), frame.func_name()), (Some("calc"), Some("divide")));
+    ///
+    /// let quiet = wz::Runtime::with_config(wz::RuntimeConfig::new().with_debug_info(false))
+    ///     .unwrap();
+    /// let divide = quiet.instantiate(wasm).unwrap().exported_function("divide").unwrap();
+    /// assert!(divide.call(&[1, 0]).unwrap_err().backtrace().is_none());
+    /// ```
+    pub fn with_debug_info(mut self, enabled: bool) -> Self {
+        self.debug_info = enabled;
         self
     }
 

@@ -51,6 +51,6 @@ pub use sys::{
 };
 pub use typed::{TypedFunction, WasmParams, WasmResults, WasmTy, WasmValues};
 pub use wz_store::{
-    BoundsChecks, Engine, Error, ErrorKind, Features, FuncType, GlobalType, Metering, TrapCode,
-    Val, ValType,
+    Backtrace, BoundsChecks, Engine, Error, ErrorKind, Features, FrameInfo, FuncType, GlobalType,
+    MAX_FRAMES, Metering, TrapCode, Val, ValType,
 };

@@ -307,6 +307,7 @@ impl Runtime {
         let engine = config.engine()?;
         let mut store = Store::with_engine(engine.clone());
         store.set_memory_limits(config.memory);
+        store.set_backtraces(config.debug_info);
         let interrupt = store.interrupt_word().clone();
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
