@@ -1,7 +1,7 @@
 //! Prints the machine code wz's JIT generates for each function of a module, through
 //! `objdump` (x86_64 hosts): `cargo run --release --bin disasm -- workloads/sieve.wat`.
 //! With `--wasmtime`, prints wasmtime's code for the same module instead, for comparison;
-//! `--interrupt` and `--fuel` compile wz's code with those checks.
+//! `--interrupt`, `--fuel` and `--listen` compile wz's code with those checks (or listener calls).
 
 use anyhow::{Context, Result};
 
@@ -29,6 +29,7 @@ fn main() -> Result<()> {
         metering: wz_ir::Metering {
             fuel: has("--fuel"),
             interrupt: has("--interrupt"),
+            listen: has("--listen"),
         },
         ..Default::default()
     })?;

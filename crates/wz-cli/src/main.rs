@@ -1,11 +1,15 @@
 //! The `wz` command.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use wz::{Features, ModuleConfig, Runtime, RuntimeConfig, Val, ValType};
+use wz::experimental::{FunctionListener, FunctionListenerFactory};
+use wz::{Features, FunctionDefinition, ModuleConfig, Runtime, RuntimeConfig, Val, ValType};
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +82,9 @@ enum Command {
         /// Arguments for the function, one per parameter.
         #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
+        /// Log every function call, return and abort to stderr, indented by depth.
+        #[arg(long)]
+        trace: bool,
         #[command(flatten)]
         engine: EngineArgs,
     },
@@ -98,8 +105,9 @@ fn main() -> ExitCode {
             file,
             invoke,
             args,
+            trace,
             engine,
-        } => run(&file, &invoke, &args, &engine),
+        } => run(&file, &invoke, &args, trace, &engine),
         Command::Wast { engine, files } => wast(&engine, &files),
     };
     match outcome {
@@ -118,10 +126,15 @@ fn run(
     file: &PathBuf,
     name: &str,
     args: &[String],
+    trace: bool,
     engine: &EngineArgs,
 ) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let runtime = Runtime::with_config(engine.config())?;
+    let mut config = engine.config();
+    if trace {
+        config = config.with_function_listener_factory(Arc::new(TraceAll(Arc::default())));
+    }
+    let runtime = Runtime::with_config(config)?;
     let compiled = runtime.compile_module(&bytes)?;
     // The function to call is given explicitly, so no start function runs first.
     let config = ModuleConfig::new().with_start_functions(&[]);
@@ -179,6 +192,84 @@ fn format_val(v: &Val) -> String {
         Val::FuncRef(None) | Val::ExternRef(None) => "null".into(),
         Val::FuncRef(Some(f)) => format!("funcref({f:?})"),
         Val::ExternRef(Some(e)) => format!("externref({e})"),
+    }
+}
+
+/// `--trace`: logs calls to stderr as `--> module.func(args)`, returns as
+/// `<-- module.func = results` and aborts as `<-- module.func aborted: error`, indented two
+/// spaces per level of nesting.
+#[derive(Default)]
+struct Tracer {
+    depth: AtomicUsize,
+}
+
+impl Tracer {
+    fn line(&self, depth: usize, text: std::fmt::Arguments<'_>) {
+        let indent = "  ".repeat(depth.min(64));
+        let _ = writeln!(std::io::stderr().lock(), "{indent}{text}");
+    }
+}
+
+fn traced_name(def: &FunctionDefinition) -> String {
+    let name = match def.name() {
+        "" => format!("func[{}]", def.index()),
+        name => name.to_string(),
+    };
+    match def.module_name() {
+        Some(module) => format!("{module}.{name}"),
+        None => name,
+    }
+}
+
+/// Raw slots as values of `types`, formatted like results.
+fn traced_values(types: &[ValType], slots: &[u64]) -> String {
+    let mut values = Vec::with_capacity(types.len());
+    let mut i = 0;
+    for &ty in types {
+        let width = if ty == ValType::V128 { 2 } else { 1 };
+        let Some(raw) = slots.get(i..i + width) else {
+            break;
+        };
+        let bits = raw[0] as u128 | raw.get(1).map_or(0, |&hi| (hi as u128) << 64);
+        values.push(format_val(&Val::from_bits(ty, bits)));
+        i += width;
+    }
+    values.join(", ")
+}
+
+impl FunctionListener for Tracer {
+    fn before(&self, def: &FunctionDefinition, params: &[u64]) {
+        let depth = self.depth.fetch_add(1, Ordering::Relaxed);
+        let args = traced_values(def.params(), params);
+        self.line(depth, format_args!("--> {}({args})", traced_name(def)));
+    }
+
+    fn after(&self, def: &FunctionDefinition, results: &[u64]) {
+        let depth = self.depth.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+        let name = traced_name(def);
+        if def.results().is_empty() {
+            self.line(depth, format_args!("<-- {name}"));
+        } else {
+            let values = traced_values(def.results(), results);
+            self.line(depth, format_args!("<-- {name} = {values}"));
+        }
+    }
+
+    fn abort(&self, def: &FunctionDefinition, error: &wz::Error) {
+        let depth = self.depth.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+        self.line(
+            depth,
+            format_args!("<-- {} aborted: {error}", traced_name(def)),
+        );
+    }
+}
+
+/// Gives every function the one [`Tracer`].
+struct TraceAll(Arc<Tracer>);
+
+impl FunctionListenerFactory for TraceAll {
+    fn new_listener(&self, _def: &FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+        Some(self.0.clone())
     }
 }
 

@@ -146,3 +146,63 @@ fn every_engine_gives_the_same_results_and_traps() {
         );
     }
 }
+
+#[test]
+fn trace_logs_calls_returns_and_aborts() {
+    for engine in ["interp", "jit"] {
+        let (ok, stdout, stderr) = wz(&[
+            "run",
+            "--trace",
+            "--engine",
+            engine,
+            "examples/fib.wat",
+            "--invoke",
+            "fib",
+            "2",
+        ]);
+        assert!(ok, "{engine}: {stderr}");
+        assert_eq!(stdout.trim(), "1");
+        assert_eq!(
+            stderr.lines().collect::<Vec<_>>(),
+            [
+                "--> fib(2)",
+                "  --> fib(1)",
+                "  <-- fib = 1",
+                "  --> fib(0)",
+                "  <-- fib = 0",
+                "<-- fib = 1",
+            ],
+            "{engine}"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("wz-cli-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trap = dir.join("trap.wat");
+    std::fs::write(
+        &trap,
+        r#"(module $m (func $inner (param f32) (result f64) unreachable)
+             (func (export "f") (param i64) (drop (call $inner (f32.const 1.5)))))"#,
+    )
+    .unwrap();
+    let (ok, _, stderr) = wz(&[
+        "run",
+        "--trace",
+        trap.to_str().unwrap(),
+        "--invoke",
+        "f",
+        "-7",
+    ]);
+    assert!(!ok);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[..5],
+        [
+            "--> m.f(-7)",
+            "  --> m.inner(1.5)",
+            "  <-- m.inner aborted: wasm trap: unreachable",
+            "<-- m.f aborted: wasm trap: unreachable",
+            "wz: wasm trap: unreachable",
+        ],
+        "{stderr}"
+    );
+}

@@ -553,6 +553,7 @@ impl JitEngine {
             let results = b.inst_results(call).to_vec();
             let mut off = 0i32;
             for (&t, v) in ty.results().iter().zip(results) {
+                let v = widen_to_slot(&mut b, v);
                 b.ins().store(flags, v, slots, off);
                 off += slot_bytes(t);
             }
@@ -583,6 +584,7 @@ impl JitEngine {
             ));
             let mut off = 0i32;
             for (&t, &v) in ty.params().iter().zip(&p[2..]) {
+                let v = widen_to_slot(&mut b, v);
                 b.ins().stack_store(types::I64, v, slot, off);
                 off += slot_bytes(t);
             }
@@ -865,6 +867,19 @@ impl JitModule {
     /// The size of the machine code in bytes.
     pub fn code_size(&self) -> usize {
         self.code.len()
+    }
+}
+
+/// `v` as it is stored in an 8-byte slot: 32-bit values zero-extended to fill it (the
+/// interpreter's layout, so hosts and listeners see the same slots from every engine).
+pub(crate) fn widen_to_slot(b: &mut FunctionBuilder<'_>, v: ir::Value) -> ir::Value {
+    match b.func.dfg.value_type(v) {
+        types::I32 => b.ins().uextend(types::I64, v),
+        types::F32 => {
+            let bits = b.ins().bitcast(types::I32, MemFlagsData::new(), v);
+            b.ins().uextend(types::I64, bits)
+        }
+        _ => v,
     }
 }
 

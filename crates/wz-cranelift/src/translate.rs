@@ -167,11 +167,18 @@ pub(crate) fn translate(
         ty: ty.clone(),
         memory_def: None,
         fuel: wz_ir::FuelCounter::default(),
+        func_index: index,
     };
     // Code before the first instruction (locals, the entry check) is the function's entry,
     // reported at its first instruction, as the interpreter does.
     t.b.set_srcloc(ir::SourceLoc::new(body.code.start as u32));
     t.prologue(&body.locals)?;
+    if env.metering.listen {
+        let params: Vec<Value> = (0..ty.params().len())
+            .map(|i| t.b.use_var(t.locals[i]))
+            .collect();
+        t.listen(crate::vm::Builtins::LISTEN_ENTER, index, &params);
+    }
     t.check_limits();
     let data = &module.bytes[body.code.clone()];
     let mut reader = OperatorsReader::new(BinaryReader::new(data, body.code.start as u64));
@@ -195,6 +202,8 @@ pub(crate) fn translate(
 
 struct Translator<'e, 'b> {
     env: &'e ModuleEnv<'e>,
+    /// The function's index in the module (imports first).
+    func_index: u32,
     b: FunctionBuilder<'b>,
     stack: Vec<Value>,
     frames: Vec<Frame>,
@@ -506,7 +515,7 @@ impl<'e, 'b> Translator<'e, 'b> {
             frame.exit_reachable = true;
             let args = self.popn(frame.results.len())?;
             if self.frames.is_empty() {
-                self.b.ins().return_(&args);
+                self.emit_return(&args);
             } else {
                 self.jump(frame.next, &args);
             }
@@ -561,8 +570,40 @@ impl<'e, 'b> Translator<'e, 'b> {
     fn return_(&mut self) -> Result<(), CompileError> {
         let n = self.ty.results().len();
         let args = self.peekn(n)?.to_vec();
-        self.b.ins().return_(&args);
+        self.emit_return(&args);
         Ok(())
+    }
+
+    /// Returns `results` (reporting them to the listener first when listening).
+    fn emit_return(&mut self, results: &[Value]) {
+        if self.env.metering.listen {
+            self.listen(crate::vm::Builtins::LISTEN_EXIT, self.func_index, results);
+        }
+        self.b.ins().return_(results);
+    }
+
+    /// Calls listener builtin `offset` with function index `func` and `values` written to a
+    /// slot array (8 bytes per value, 16 per `v128`), as the interpreter's frames hold them.
+    fn listen(&mut self, offset: i32, func: u32, values: &[Value]) {
+        let bytes: u32 = values
+            .iter()
+            .map(|&v| self.b.func.dfg.value_type(v).bytes().max(8))
+            .sum();
+        let slot = self.b.create_sized_stack_slot(ir::StackSlotData::new(
+            ir::StackSlotKind::ExplicitSlot,
+            bytes.max(8),
+            3,
+        ));
+        let mut at = 0i32;
+        for &v in values {
+            let bytes = self.b.func.dfg.value_type(v).bytes().max(8) as i32;
+            let v = crate::widen_to_slot(&mut self.b, v);
+            self.b.ins().stack_store(PTR, v, slot, at);
+            at += bytes;
+        }
+        let addr = self.b.ins().stack_addr(PTR, slot, 0);
+        let func = self.b.ins().iconst(types::I32, func as i64);
+        self.call_checked(offset, &[func, addr]);
     }
 
     fn br_if(&mut self, depth: u32) -> Result<(), CompileError> {

@@ -126,6 +126,11 @@ pub struct Builtins {
     /// A call to a host function: `host` is its [`VMHostContext`], `caller` the calling
     /// instance's vmctx, `slots` its parameters on entry and its results on return.
     pub host_call: unsafe extern "C" fn(host: *mut u8, caller: *mut u8, slots: *mut u64) -> u32,
+    /// Code compiled with listening ([`wz_ir::Metering::listen`]) entered function `func` of
+    /// the instance with these parameters (8 bytes per value, 16 per `v128`).
+    pub listen_enter: unsafe extern "C" fn(vmctx: *mut u8, func: u32, params: *const u64) -> u32,
+    /// Function `func` of the instance returns these results (laid out as the parameters).
+    pub listen_exit: unsafe extern "C" fn(vmctx: *mut u8, func: u32, results: *const u64) -> u32,
 }
 
 macro_rules! builtin_offsets {
@@ -148,6 +153,8 @@ builtin_offsets! {
     TABLE_INIT => table_init,
     ELEM_DROP => elem_drop,
     HOST_CALL => host_call,
+    LISTEN_ENTER => listen_enter,
+    LISTEN_EXIT => listen_exit,
 }
 
 /// State shared by every instance of one store.

@@ -135,6 +135,17 @@ pub trait Env {
     fn check_limits(&mut self) -> Result<(), TrapCode> {
         Ok(())
     }
+    /// The current instance's function `func` was called with `params` (one slot per value,
+    /// two per `v128`): code lowered with listening ([`wz_ir::Metering::listen`]) reports
+    /// every call here. An error fails the call.
+    fn listen_enter(&mut self, _func: u32, _params: &[u64]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    /// Function `func` of the current instance returns `results`; see
+    /// [`Env::listen_enter`].
+    fn listen_exit(&mut self, _func: u32, _results: &[u64]) -> Result<(), Self::Error> {
+        Ok(())
+    }
     /// Makes `instance` the current instance.
     fn enter(&mut self, _instance: u32) {}
     /// Calls host function `func`: parameters are in `slots`, results are written there.

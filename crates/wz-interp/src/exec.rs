@@ -478,6 +478,14 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     trap!(code);
                 }
             }
+            Op::ListenEnter(r) => {
+                let start = base + r.src.0 as usize;
+                tri!(env.listen_enter(func.index, &stack.slots[start..start + r.len as usize]));
+            }
+            Op::ListenExit(r) => {
+                let start = base + r.src.0 as usize;
+                tri!(env.listen_exit(func.index, &stack.slots[start..start + r.len as usize]));
+            }
             Op::Br(b) => {
                 pc = b.offset.target(pc);
                 continue;

@@ -102,6 +102,10 @@ pub fn lower_function_with(
         .clone();
     let mut lowerer = Lowerer::new(module, ty.clone(), &body.locals, body.code.start as u32)?;
     lowerer.metering = metering;
+    if metering.listen {
+        let len = lowerer.num_param_slots;
+        lowerer.emit(Op::ListenEnter(Return { src: Slot(0), len }));
+    }
     if metering.any() {
         lowerer.emit(Op::Check(Amount { amount: 0 }));
     }
@@ -613,10 +617,7 @@ impl<'m> Lowerer<'m> {
         let n = results.len();
         if n == 1 {
             let e = self.peek(0)?;
-            self.emit(Op::Return(Return {
-                src: e.slot(),
-                len: width(e.ty),
-            }));
+            self.emit_return_of(e.slot(), width(e.ty));
             return Ok(());
         }
         // Copy into the homes without marking the entries as moved: a return can sit on a
@@ -639,8 +640,16 @@ impl<'m> Lowerer<'m> {
                 results.iter().map(|t| width(*t)).sum(),
             )
         };
-        self.emit(Op::Return(Return { src, len }));
+        self.emit_return_of(src, len);
         Ok(())
+    }
+
+    /// Returns the `len` result slots from `src` (reporting them first when listening).
+    fn emit_return_of(&mut self, src: Slot, len: u32) {
+        if self.metering.listen {
+            self.emit(Op::ListenExit(Return { src, len }));
+        }
+        self.emit(Op::Return(Return { src, len }));
     }
 
     /// Emits a branch taken when `cond` is non-zero (or zero, if `negate`), fusing a comparison

@@ -19,10 +19,14 @@ pub struct Metering {
     pub fuel: bool,
     /// Poll an interrupt flag ([`crate::TrapCode::Interrupted`] once it is raised).
     pub interrupt: bool,
+    /// Call the engine's listener hooks at every function entry (with the parameters) and
+    /// before every return (with the results): [`crate::Op::ListenEnter`] and
+    /// [`crate::Op::ListenExit`] in the IR, calls of the same hooks in JIT code.
+    pub listen: bool,
 }
 
 impl Metering {
-    /// Whether any check is compiled in.
+    /// Whether any check (fuel or interruption) is compiled in.
     pub fn any(self) -> bool {
         self.fuel || self.interrupt
     }

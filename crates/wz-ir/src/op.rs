@@ -303,6 +303,12 @@ ops! {
     /// Charges `amount` fuel, then traps if the fuel is spent or the call was interrupted
     /// (function entry and loop headers, when metering).
     Check(Amount) = "check",
+    /// Reports the call of this function, with its parameters (`src`, `len` slots), to the
+    /// environment's listener (first instruction when listening; see `Metering`).
+    ListenEnter(Return) = "listen_enter",
+    /// Reports the return of this function, with its results (`src`, `len` slots), to the
+    /// environment's listener (right before each `return` when listening).
+    ListenExit(Return) = "listen_exit",
     Br(Branch) = "br",
     /// Branch when the condition is zero.
     BrIfEqz(BranchIf) = "br_if_eqz",

@@ -3,7 +3,7 @@
 
 use wz_interp::{Callee, Env};
 
-use crate::objects::{Caller, FuncKind};
+use crate::objects::FuncKind;
 use crate::store::Store;
 use crate::values::InstanceId;
 use crate::{Error, TrapCode};
@@ -276,17 +276,16 @@ impl Env for Exec<'_> {
             .unwrap_or(NONE);
     }
 
+    fn listen_enter(&mut self, func: u32, params: &[u64]) -> Result<(), Error> {
+        self.store.listen_enter(self.instance, func, params)
+    }
+
+    fn listen_exit(&mut self, func: u32, results: &[u64]) -> Result<(), Error> {
+        self.store.listen_exit(self.instance, func, results)
+    }
+
     fn call_host(&mut self, func: u32, slots: &mut [u64]) -> Result<(), Error> {
-        let f = match &self.store.funcs[func as usize].kind {
-            FuncKind::Host(h) => h.f.clone(),
-            FuncKind::Wasm { .. } | FuncKind::Jit => {
-                return Err(TrapCode::Unreachable.into());
-            }
-        };
-        let mut caller = Caller {
-            store: self.store,
-            instance: Some(InstanceId(self.instance)),
-        };
-        crate::objects::run_host(&*f, &mut caller, slots)
+        self.store
+            .call_host(func, Some(InstanceId(self.instance)), slots)
     }
 }

@@ -11,7 +11,6 @@ use wz_cranelift::vm::{self, Builtins, VMHostContext, VMStoreContext};
 use wz_interp::Env;
 
 use crate::exec::Exec;
-use crate::objects::{Caller, FuncKind};
 use crate::store::Store;
 use crate::values::{FuncId, InstanceId};
 use crate::{Engine, Error, TrapCode};
@@ -62,6 +61,8 @@ pub(crate) static BUILTINS: Builtins = Builtins {
     table_init,
     elem_drop,
     host_call,
+    listen_enter,
+    listen_exit,
 };
 
 /// Calls compiled function `func` with `slots` (parameters in, results out; at least
@@ -244,15 +245,48 @@ unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) 
         };
         (store, ctx.func, instance)
     };
-    let entity = &store.funcs[func as usize];
-    let FuncKind::Host(h) = &entity.kind else {
-        return fail(store, TrapCode::Unreachable.into());
-    };
-    let f = h.f.clone();
-    let n = entity.host_slots as usize;
+    let n = store.funcs[func as usize].host_slots as usize;
     // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
     let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
-    match crate::objects::run_host(&*f, &mut Caller { store, instance }, slots) {
+    match store.call_host(func, instance, slots) {
+        Ok(()) => 0,
+        Err(e) => fail(store, e),
+    }
+}
+
+/// The `n` slots a listener builtin receives.
+///
+/// # Safety
+/// `values` must point to `n` initialized slots (or `n` must be 0).
+unsafe fn listened_values<'a>(values: *const u64, n: u32) -> &'a [u64] {
+    if n == 0 {
+        return &[];
+    }
+    // SAFETY: per the contract.
+    unsafe { std::slice::from_raw_parts(values, n as usize) }
+}
+
+unsafe extern "C" fn listen_enter(vmctx: *mut u8, func: u32, params: *const u64) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let id = store.instances[instance as usize].funcs[func as usize];
+    let n = crate::store::slot_count(store.funcs[id as usize].ty.params());
+    // SAFETY: generated code passes the function's parameters, one slot each (two for v128).
+    let params = unsafe { listened_values(params, n) };
+    match store.listen_enter(instance, func, params) {
+        Ok(()) => 0,
+        Err(e) => fail(store, e),
+    }
+}
+
+unsafe extern "C" fn listen_exit(vmctx: *mut u8, func: u32, results: *const u64) -> u32 {
+    // SAFETY: called by compiled code with its vmctx.
+    let (store, instance) = unsafe { context(vmctx) };
+    let id = store.instances[instance as usize].funcs[func as usize];
+    let n = crate::store::slot_count(store.funcs[id as usize].ty.results());
+    // SAFETY: generated code passes the function's results, laid out as the parameters.
+    let results = unsafe { listened_values(results, n) };
+    match store.listen_exit(instance, func, results) {
         Ok(()) => 0,
         Err(e) => fail(store, e),
     }

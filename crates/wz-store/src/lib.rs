@@ -28,6 +28,7 @@ mod error;
 mod exec;
 #[allow(unsafe_code)]
 mod jit;
+mod listen;
 mod module;
 mod objects;
 mod store;
@@ -35,6 +36,7 @@ mod values;
 
 pub use backtrace::{Backtrace, FrameInfo, MAX_FRAMES};
 pub use error::{Error, ErrorKind};
+pub use listen::{FuncListener, ListenerFactory};
 pub use module::{CompiledModule, Engine, InterpConfig};
 pub use objects::{Caller, HostFunc, MemoryLimits};
 pub use store::{Store, slot_count};

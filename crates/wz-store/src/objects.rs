@@ -124,6 +124,8 @@ pub(crate) struct FuncEntity {
     pub host_ctx: Option<Box<VMHostContext>>,
     /// The entry trampoline and host adapter of the function's signature (JIT stores only).
     pub trampolines: Option<Arc<Trampolines>>,
+    /// Hooks around its calls (see [`crate::Store::set_func_listener`]).
+    pub listener: Option<Arc<dyn crate::FuncListener>>,
 }
 
 impl FuncEntity {
@@ -139,6 +141,7 @@ impl FuncEntity {
             vmfunc: None,
             host_ctx: None,
             trampolines: None,
+            listener: None,
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct Store {
     fuel_limited: bool,
     /// Whether failed calls record a backtrace (see [`Store::set_backtraces`]).
     pub(crate) backtraces: bool,
+    /// The listened calls in progress, innermost last (see [`crate::FuncListener`]).
+    pub(crate) listened: Vec<u32>,
+    /// Gives the functions of new instances their listeners.
+    pub(crate) listener_factory: Option<crate::listen::Factory>,
 }
 
 impl Default for Store {
@@ -79,6 +83,8 @@ impl Store {
             interrupt,
             fuel_limited: false,
             backtraces: true,
+            listened: Vec::new(),
+            listener_factory: None,
             funcrefs: Vec::new(),
             pending: None,
             funcs: Vec::new(),
@@ -493,6 +499,12 @@ impl Store {
                 id,
             );
         }
+        if let Some(crate::listen::Factory(factory)) = self.listener_factory.clone() {
+            for index in m.num_imported_funcs..m.funcs.len() as u32 {
+                let func = inst.funcs[index as usize] as usize;
+                self.funcs[func].listener = factory(m, index);
+            }
+        }
         self.instances.push(inst);
 
         for (i, seg) in m.elements.iter().enumerate() {
@@ -642,6 +654,7 @@ impl Store {
             return Err(TrapCode::StackOverflow.into());
         }
         self.depth += 1;
+        let listened = self.listened.len();
         let outcome = match &self.funcs[func.0 as usize].kind {
             FuncKind::Jit => crate::jit::call(self, func, slots),
             FuncKind::Wasm { instance, code } => {
@@ -677,19 +690,12 @@ impl Store {
                 self.stacks.push(stack);
                 outcome
             }
-            FuncKind::Host(host) => {
-                let f = host.f.clone();
-                crate::objects::run_host(
-                    &*f,
-                    &mut Caller {
-                        store: self,
-                        instance: None,
-                    },
-                    slots,
-                )
-            }
+            FuncKind::Host(_) => self.call_host(func.0, None, slots),
         };
         self.depth -= 1;
+        if let Err(error) = &outcome {
+            self.abort_listened(listened, error);
+        }
         outcome
     }
 

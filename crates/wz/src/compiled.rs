@@ -186,26 +186,7 @@ fn wasm_meta(m: &wz_store::Module, custom_sections: bool) -> Meta {
         if import.is_none() && export_names.is_empty() {
             continue;
         }
-        let ty = m
-            .func_type(index)
-            .cloned()
-            .unwrap_or_else(|| FuncType::new([], []));
-        let param_names = match m.names.locals.get(&index) {
-            Some(names) => (0..ty.params().len() as u32)
-                .map(|i| names.get(&i).cloned().unwrap_or_default())
-                .collect(),
-            None => Vec::new(),
-        };
-        let def = FunctionDefinition {
-            module_name: module_name.clone(),
-            index,
-            debug_name: m.func_name(index).map(str::to_string),
-            import,
-            export_names,
-            ty,
-            param_names,
-            result_names: Vec::new(),
-        };
+        let def = wasm_function(m, index, module_name.clone(), import, export_names);
         if def.import.is_some() {
             meta.imported_functions.push(def.clone());
         }
@@ -249,6 +230,36 @@ fn wasm_meta(m: &wz_store::Module, custom_sections: bool) -> Meta {
     meta
 }
 
+/// The definition of function `index` of `m`, given its import and export names.
+fn wasm_function(
+    m: &wz_store::Module,
+    index: u32,
+    module_name: Option<Arc<str>>,
+    import: Option<(String, String)>,
+    export_names: Vec<String>,
+) -> FunctionDefinition {
+    let ty = m
+        .func_type(index)
+        .cloned()
+        .unwrap_or_else(|| FuncType::new([], []));
+    let param_names = match m.names.locals.get(&index) {
+        Some(names) => (0..ty.params().len() as u32)
+            .map(|i| names.get(&i).cloned().unwrap_or_default())
+            .collect(),
+        None => Vec::new(),
+    };
+    FunctionDefinition {
+        module_name,
+        index,
+        debug_name: m.func_name(index).map(str::to_string),
+        import,
+        export_names,
+        ty,
+        param_names,
+        result_names: Vec::new(),
+    }
+}
+
 fn host_meta(name: &str, funcs: &[HostExport]) -> Meta {
     let module_name: Option<Arc<str>> = Some(Arc::from(name));
     Meta {
@@ -284,6 +295,18 @@ pub struct FunctionDefinition {
 }
 
 impl FunctionDefinition {
+    /// The definition of defined function `index` of `m` (any function, exported or not).
+    pub(crate) fn of_defined(m: &wz_store::Module, index: u32) -> Self {
+        let export_names = m
+            .exports
+            .iter()
+            .filter(|e| e.kind == ExternKind::Func(index))
+            .map(|e| e.name.clone())
+            .collect();
+        let module_name = m.names.module.as_deref().map(Arc::from);
+        wasm_function(m, index, module_name, None, export_names)
+    }
+
     /// A definition known only by its export name and type.
     pub(crate) fn exported(name: &str, ty: FuncType) -> Self {
         FunctionDefinition {

@@ -4,7 +4,10 @@ use wz_store::{
     BoundsChecks, Engine, Error, Features, InterpConfig, JitConfig, MemoryLimits, Metering,
 };
 
+use std::sync::Arc;
+
 use crate::CompilationCache;
+use crate::experimental::FunctionListenerFactory;
 
 /// Which engine a [`RuntimeConfig`] asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,7 @@ pub struct RuntimeConfig {
     pub(crate) custom_sections: bool,
     pub(crate) metering: Metering,
     pub(crate) debug_info: bool,
+    pub(crate) listener_factory: Option<Arc<dyn FunctionListenerFactory>>,
 }
 
 impl Default for RuntimeConfig {
@@ -59,6 +63,7 @@ impl RuntimeConfig {
             custom_sections: false,
             metering: Metering::default(),
             debug_info: true,
+            listener_factory: None,
         }
     }
 
@@ -154,6 +159,26 @@ impl RuntimeConfig {
         self
     }
 
+    /// Reports every call of every function to the listeners `factory` chooses (see
+    /// [`crate::experimental`], which has an example): compiles listening into the code,
+    /// like [`RuntimeConfig::with_function_listeners`]. Experimental.
+    pub fn with_function_listener_factory(
+        mut self,
+        factory: Arc<dyn FunctionListenerFactory>,
+    ) -> Self {
+        self.listener_factory = Some(factory);
+        self.metering.listen = true;
+        self
+    }
+
+    /// Compiles listening into the code without a runtime-wide listener factory, so that
+    /// calls can bring their own ([`crate::CallContext::with_function_listener_factory`]).
+    /// Off by default: listening costs a call per function entry and return. Experimental.
+    pub fn with_function_listeners(mut self, enabled: bool) -> Self {
+        self.metering.listen = enabled || self.listener_factory.is_some();
+        self
+    }
+
     /// Compiles fuel metering into every function, so that a [`crate::CallContext`] can give
     /// a call a fuel budget: the number of wasm operators it may run, counted the same way
     /// on every engine (see [`wz_store::Metering`]). A call whose budget runs out fails with
@@ -209,7 +234,9 @@ impl RuntimeConfig {
 
     fn make_engine(&self) -> Result<Engine, Error> {
         let jit = || {
-            if self.bounds_checks == BoundsChecks::GuardPages && !self.metering.any() {
+            if self.bounds_checks == BoundsChecks::GuardPages
+                && self.metering == Metering::default()
+            {
                 match Engine::default_for_host() {
                     Engine::Interpreter(_) => Engine::compiler(),
                     jit => Ok(jit),

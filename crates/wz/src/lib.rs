@@ -28,6 +28,7 @@
 mod cache;
 mod compiled;
 mod config;
+pub mod experimental;
 mod host;
 mod limits;
 mod module;

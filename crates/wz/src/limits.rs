@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use wz_store::{Error, Metering, Store};
 
+use crate::experimental::{FunctionListenerFactory, Listening};
+
 /// Limits for calls made with it: a fuel budget and a deadline. Pass it to
 /// [`crate::Function::call_with`], [`crate::TypedFunction::call_with`] or
 /// [`crate::ModuleConfig::with_call_context`] (for start functions). Cheap to clone; clones
@@ -49,6 +51,7 @@ pub struct CallContext {
     fuel: Option<u64>,
     deadline: Option<Deadline>,
     consumed: Arc<AtomicU64>,
+    listeners: Option<Arc<dyn FunctionListenerFactory>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +85,49 @@ impl CallContext {
     /// Calls must end by `deadline` (needs [`crate::RuntimeConfig::with_interruption`]).
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(Deadline::At(deadline));
+        self
+    }
+
+    /// Reports the calls made with this context to the listeners `factory` chooses, instead
+    /// of the runtime's (see [`crate::experimental`]). Needs a runtime configured with
+    /// [`crate::RuntimeConfig::with_function_listeners`]. Experimental.
+    ///
+    /// ```
+    /// use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    /// use wz::experimental::{FunctionListener, FunctionListenerFactory};
+    ///
+    /// struct Count(AtomicUsize);
+    /// impl FunctionListener for Count {
+    ///     fn before(&self, _: &wz::FunctionDefinition, _: &[u64]) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    /// struct All(Arc<Count>);
+    /// impl FunctionListenerFactory for All {
+    ///     fn new_listener(&self, _: &wz::FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+    ///         Some(self.0.clone())
+    ///     }
+    /// }
+    ///
+    /// let runtime = wz::Runtime::with_config(
+    ///     wz::RuntimeConfig::new().with_function_listeners(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func $f (export "f") (param i32) (result i32)
+    ///       (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+    ///         (else (call $f (i32.sub (local.get 0) (i32.const 1)))))))"#).unwrap();
+    /// let f = module.exported_function("f").unwrap();
+    /// let count = Arc::new(Count(AtomicUsize::new(0)));
+    /// let ctx = wz::CallContext::new().with_function_listener_factory(Arc::new(All(count.clone())));
+    /// f.call_with(&ctx, &[4]).unwrap();
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 5);
+    /// f.call(&[4]).unwrap(); // calls without the context are not reported
+    /// assert_eq!(count.0.load(Ordering::Relaxed), 5);
+    /// ```
+    pub fn with_function_listener_factory(
+        mut self,
+        factory: Arc<dyn FunctionListenerFactory>,
+    ) -> Self {
+        self.listeners = Some(factory);
         self
     }
 
@@ -120,19 +166,28 @@ impl InterruptHandle {
 pub(crate) struct CallGuard {
     fuel: Option<u64>,
     deadline: Option<(Instant, u64)>,
+    listening: Option<Arc<Listening>>,
 }
 
 /// Applies `ctx` to the store for one outermost call.
 pub(crate) fn begin(
     store: &mut Store,
     metering: Metering,
+    listening: Option<&Arc<Listening>>,
     ctx: Option<&CallContext>,
 ) -> Result<CallGuard, Error> {
     let mut guard = CallGuard {
         fuel: None,
         deadline: None,
+        listening: None,
     };
     let Some(ctx) = ctx else { return Ok(guard) };
+    if ctx.listeners.is_some() && listening.is_none() {
+        return Err(Error::usage(
+            "a call's function listeners need a runtime configured with \
+             RuntimeConfig::with_function_listeners(true)",
+        ));
+    }
     if let Some(fuel) = ctx.fuel {
         if !metering.fuel {
             return Err(Error::usage(
@@ -167,6 +222,10 @@ pub(crate) fn begin(
             }
         }
     }
+    if let (Some(factory), Some(listening)) = (&ctx.listeners, listening) {
+        listening.begin_call(factory.clone());
+        guard.listening = Some(listening.clone());
+    }
     Ok(guard)
 }
 
@@ -178,6 +237,9 @@ pub(crate) fn end(
     ctx: Option<&CallContext>,
     guard: CallGuard,
 ) {
+    if let Some(listening) = &guard.listening {
+        listening.end_call();
+    }
     if let (Some(budget), Some(ctx)) = (guard.fuel, ctx) {
         let left = store.fuel().unwrap_or(0);
         ctx.consumed

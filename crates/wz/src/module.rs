@@ -250,7 +250,7 @@ impl Function {
         self.state.check_open()?;
         let mut store = self.rt.store()?;
         let metering = self.rt.metering;
-        let guard = limits::begin(&mut store, metering, ctx)?;
+        let guard = limits::begin(&mut store, metering, self.rt.listening.as_ref(), ctx)?;
         let out = call(&mut store, self.func);
         limits::end(&mut store, metering, ctx, guard);
         drop(store);

@@ -12,7 +12,8 @@ use wz_store::{
 };
 
 use crate::RuntimeConfig;
-use crate::compiled::{CompiledModule, HostExport, Kind};
+use crate::compiled::{CompiledModule, FunctionDefinition, HostExport, Kind};
+use crate::experimental::Listening;
 use crate::limits::{CallContext, InterruptHandle};
 use crate::module::Module;
 use crate::sys::{FsConfig, SysConfig, System};
@@ -51,6 +52,8 @@ pub(crate) struct RuntimeInner {
     pub(crate) metering: Metering,
     /// The store's interrupt word, reachable without the store's lock.
     interrupt: Arc<std::sync::atomic::AtomicU64>,
+    /// Function listeners, when the code reports calls ([`RuntimeConfig::with_function_listeners`]).
+    pub(crate) listening: Option<Arc<Listening>>,
     /// Modules by name, and every module ever instantiated (for `close`).
     modules: Mutex<Modules>,
 }
@@ -308,12 +311,23 @@ impl Runtime {
         let mut store = Store::with_engine(engine.clone());
         store.set_memory_limits(config.memory);
         store.set_backtraces(config.debug_info);
+        let listening = engine
+            .metering()
+            .listen
+            .then(|| Listening::new(config.listener_factory.clone()));
+        if let Some(listening) = &listening {
+            let listening = listening.clone();
+            store.set_listener_factory(Some(Arc::new(move |module, index| {
+                Some(listening.hook(FunctionDefinition::of_defined(module, index)))
+            })));
+        }
         let interrupt = store.interrupt_word().clone();
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
                 store: Mutex::new(store),
                 metering: engine.metering(),
                 interrupt,
+                listening,
                 engine,
                 features: config.features,
                 cache: config.cache.clone(),
@@ -443,8 +457,11 @@ impl Runtime {
                 )));
             }
             let mut exports = Vec::with_capacity(funcs.len());
-            for f in funcs {
+            for (f, definition) in funcs.iter().zip(module.exported_functions()) {
                 let id = store.alloc_host_func(f.func.clone())?;
+                if let Some(listening) = &self.inner.listening {
+                    store.set_func_listener(id, Some(listening.hook(definition.clone())));
+                }
                 exports.push((f.name.clone(), Extern::Func(id)));
             }
             let instance = store.alloc_host_instance(exports);
