@@ -7,6 +7,23 @@ use crate::Backtrace;
 /// Everything that can go wrong compiling, linking, instantiating or calling.
 ///
 /// One boxed pointer, so `Result<T, Error>` stays small on hot paths.
+///
+/// ```
+/// # fn trap() -> wz_store::Error {
+/// #     let wasm = wat::parse_str(r#"(module $calc
+/// #         (func $divide (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+/// #         (func (export "run") (result i32) (call $divide (i32.const 1) (i32.const 0))))"#).unwrap();
+/// #     let module = wz_store::CompiledModule::new(&wasm, Default::default()).unwrap();
+/// #     let mut store = wz_store::Store::new();
+/// #     let instance = store.instantiate(&module, &[]).unwrap();
+/// #     let run = store.export_func(instance, "run").unwrap();
+/// #     store.call(run, &[]).unwrap_err()
+/// # }
+/// let err = trap();
+/// assert_eq!(err.to_string(), "wasm trap: integer divide by zero");
+/// assert_eq!(err.trap_code(), Some(wz_store::TrapCode::IntegerDivideByZero));
+/// assert_eq!(std::mem::size_of::<wz_store::Error>(), std::mem::size_of::<usize>());
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -17,6 +34,23 @@ struct Inner {
 }
 
 /// What went wrong.
+///
+/// ```
+/// # fn trap() -> wz_store::Error {
+/// #     let wasm = wat::parse_str(r#"(module $calc
+/// #         (func $divide (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+/// #         (func (export "run") (result i32) (call $divide (i32.const 1) (i32.const 0))))"#).unwrap();
+/// #     let module = wz_store::CompiledModule::new(&wasm, Default::default()).unwrap();
+/// #     let mut store = wz_store::Store::new();
+/// #     let instance = store.instantiate(&module, &[]).unwrap();
+/// #     let run = store.export_func(instance, "run").unwrap();
+/// #     store.call(run, &[]).unwrap_err()
+/// # }
+/// match trap().kind() {
+///     wz_store::ErrorKind::Trap(code) => assert_eq!(code.message(), "integer divide by zero"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -46,6 +80,11 @@ pub enum ErrorKind {
 
 impl Error {
     /// An error of the given kind.
+    ///
+    /// ```
+    /// let err = wz_store::Error::new(wz_store::ErrorKind::Interrupted);
+    /// assert!(err.to_string().starts_with("interrupted"));
+    /// ```
     pub fn new(kind: ErrorKind) -> Self {
         Error {
             inner: Box::new(Inner {
@@ -57,21 +96,43 @@ impl Error {
 
     /// An exit with `code`: a host function returns it to end the guest's call (and its
     /// module) the way WASI's `proc_exit` does.
+    ///
+    /// ```
+    /// let err = wz_store::Error::exit(3);
+    /// assert_eq!(err.exit_code(), Some(3));
+    /// assert_eq!(err.to_string(), "exited with code 3");
+    /// ```
     pub fn exit(code: u32) -> Self {
         Error::new(ErrorKind::Exit(code))
     }
 
     /// A usage error: something the embedder asked for that cannot be done.
+    ///
+    /// ```
+    /// let err = wz_store::Error::usage("no such export");
+    /// assert!(matches!(err.kind(), wz_store::ErrorKind::Usage(_)));
+    /// assert_eq!(err.to_string(), "no such export");
+    /// ```
     pub fn usage(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Usage(message.into()))
     }
 
     /// A link error with a message.
+    ///
+    /// ```
+    /// let err = wz_store::Error::link("unknown import env.f");
+    /// assert_eq!(err.to_string(), "link error: unknown import env.f");
+    /// ```
     pub fn link(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Link(message.into()))
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// let err = wz_store::Error::new(wz_store::ErrorKind::OutOfFuel);
+    /// assert!(matches!(err.kind(), wz_store::ErrorKind::OutOfFuel));
+    /// ```
     pub fn kind(&self) -> &ErrorKind {
         &self.inner.kind
     }
@@ -80,6 +141,23 @@ impl Error {
     /// failure inside wasm code but an exit (traps, interruptions, fuel exhaustion, host
     /// function errors), when the store records backtraces ([`crate::Store::set_backtraces`], on by default). Its `Display` lists one
     /// frame per line; the error's own `Display` stays one line.
+    ///
+    /// ```
+    /// # fn trap() -> wz_store::Error {
+    /// #     let wasm = wat::parse_str(r#"(module $calc
+    /// #         (func $divide (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+    /// #         (func (export "run") (result i32) (call $divide (i32.const 1) (i32.const 0))))"#).unwrap();
+    /// #     let module = wz_store::CompiledModule::new(&wasm, Default::default()).unwrap();
+    /// #     let mut store = wz_store::Store::new();
+    /// #     let instance = store.instantiate(&module, &[]).unwrap();
+    /// #     let run = store.export_func(instance, "run").unwrap();
+    /// #     store.call(run, &[]).unwrap_err()
+    /// # }
+    /// let err = trap();
+    /// let frames = err.backtrace().unwrap().frames();
+    /// assert_eq!(frames[0].func_name(), Some("divide"));
+    /// assert_eq!(frames.len(), 2);
+    /// ```
     pub fn backtrace(&self) -> Option<&Backtrace> {
         self.inner.backtrace.as_ref()
     }
@@ -101,6 +179,21 @@ impl Error {
     }
 
     /// The trap code, if this is a trap.
+    ///
+    /// ```
+    /// # fn trap() -> wz_store::Error {
+    /// #     let wasm = wat::parse_str(r#"(module $calc
+    /// #         (func $divide (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+    /// #         (func (export "run") (result i32) (call $divide (i32.const 1) (i32.const 0))))"#).unwrap();
+    /// #     let module = wz_store::CompiledModule::new(&wasm, Default::default()).unwrap();
+    /// #     let mut store = wz_store::Store::new();
+    /// #     let instance = store.instantiate(&module, &[]).unwrap();
+    /// #     let run = store.export_func(instance, "run").unwrap();
+    /// #     store.call(run, &[]).unwrap_err()
+    /// # }
+    /// assert_eq!(trap().trap_code(), Some(wz_store::TrapCode::IntegerDivideByZero));
+    /// assert_eq!(wz_store::Error::exit(0).trap_code(), None);
+    /// ```
     pub fn trap_code(&self) -> Option<TrapCode> {
         match self.inner.kind {
             ErrorKind::Trap(code) => Some(code),
@@ -109,6 +202,11 @@ impl Error {
     }
 
     /// The exit code, if the guest exited or the module was closed.
+    ///
+    /// ```
+    /// assert_eq!(wz_store::Error::exit(7).exit_code(), Some(7));
+    /// assert_eq!(wz_store::Error::usage("x").exit_code(), None);
+    /// ```
     pub fn exit_code(&self) -> Option<u32> {
         match self.inner.kind {
             ErrorKind::Exit(code) | ErrorKind::Closed(code) => Some(code),

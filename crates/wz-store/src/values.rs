@@ -30,6 +30,13 @@ pub enum Extern {
 }
 
 /// A WebAssembly value.
+///
+/// ```
+/// use wz_store::{Val, ValType};
+/// let v = Val::F32(1.5f32.to_bits());
+/// assert_eq!(v.ty(), ValType::F32);
+/// assert_eq!(Val::from_bits(ValType::F32, v.to_bits()), v);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
     /// `i32`.
@@ -50,6 +57,10 @@ pub enum Val {
 
 impl Val {
     /// The value's type.
+    ///
+    /// ```
+    /// assert_eq!(wz_store::Val::I64(1).ty(), wz_store::ValType::I64);
+    /// ```
     pub fn ty(&self) -> ValType {
         match self {
             Val::I32(_) => ValType::I32,
@@ -63,6 +74,12 @@ impl Val {
     }
 
     /// The zero (or null) value of a type.
+    ///
+    /// ```
+    /// use wz_store::{Val, ValType};
+    /// assert_eq!(Val::default_for(ValType::I32), Val::I32(0));
+    /// assert_eq!(Val::default_for(ValType::FuncRef), Val::FuncRef(None));
+    /// ```
     pub fn default_for(ty: ValType) -> Val {
         match ty {
             ValType::I32 => Val::I32(0),
@@ -77,6 +94,10 @@ impl Val {
 
     /// The raw bits as stored in a slot pair or global (references encoded as handle + 1, with
     /// 0 for null).
+    ///
+    /// ```
+    /// assert_eq!(wz_store::Val::I32(-1).to_bits(), 0xffff_ffff);
+    /// ```
     pub fn to_bits(&self) -> u128 {
         match *self {
             Val::I32(v) => v as u32 as u128,
@@ -90,6 +111,11 @@ impl Val {
     }
 
     /// The value of type `ty` with the given raw bits.
+    ///
+    /// ```
+    /// use wz_store::{Val, ValType};
+    /// assert_eq!(Val::from_bits(ValType::I32, 0xffff_ffff), Val::I32(-1));
+    /// ```
     pub fn from_bits(ty: ValType, bits: u128) -> Val {
         match ty {
             ValType::I32 => Val::I32(bits as u32 as i32),

@@ -56,6 +56,16 @@ struct CacheInner {
 }
 
 /// What a [`CompilationCache`] did so far.
+///
+/// ```
+/// let cache = wz::CompilationCache::new();
+/// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_compilation_cache(&cache))
+///     .unwrap();
+/// runtime.compile_module(b"(module)").unwrap();
+/// runtime.compile_module(b"(module)").unwrap();
+/// let stats = cache.stats();
+/// assert_eq!((stats.compiled, stats.memory_hits, stats.disk_hits), (1, 1, 0));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
     /// Compilations answered from memory.
@@ -68,6 +78,11 @@ pub struct CacheStats {
 
 impl CompilationCache {
     /// A cache in memory only.
+    ///
+    /// ```
+    /// let cache = wz::CompilationCache::new();
+    /// assert!(cache.is_empty());
+    /// ```
     pub fn new() -> Self {
         CompilationCache::default()
     }
@@ -75,6 +90,23 @@ impl CompilationCache {
     /// A cache that also keeps JIT-compiled code in `dir` (created if missing), across
     /// processes. Whoever can write to `dir` can choose the machine code this process runs:
     /// give it a directory only this program writes, as for any cache of executables.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("wz-doc-cache-{}", std::process::id()));
+    /// let cache = wz::CompilationCache::with_dir(&dir).unwrap();
+    /// let config = wz::RuntimeConfig::new().with_compilation_cache(&cache);
+    /// wz::Runtime::with_config(config).unwrap().compile_module(b"(module (func))").unwrap();
+    /// // A second cache over the same directory (another process, say) loads instead of compiling
+    /// // when the JIT wrote an artifact there.
+    /// let again = wz::CompilationCache::with_dir(&dir).unwrap();
+    /// let config = wz::RuntimeConfig::new().with_compilation_cache(&again);
+    /// let runtime = wz::Runtime::with_config(config).unwrap();
+    /// runtime.compile_module(b"(module (func))").unwrap();
+    /// if runtime.engine_name() == "jit" {
+    ///     assert_eq!(again.stats().disk_hits, 1);
+    /// }
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn with_dir(dir: impl Into<PathBuf>) -> Result<Self, Error> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|e| {
@@ -92,6 +124,11 @@ impl CompilationCache {
     }
 
     /// Counts of hits and compilations.
+    ///
+    /// ```
+    /// let cache = wz::CompilationCache::new();
+    /// assert_eq!(cache.stats().compiled, 0);
+    /// ```
     pub fn stats(&self) -> CacheStats {
         *self.inner.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -101,6 +138,15 @@ impl CompilationCache {
     }
 
     /// How many compiled modules are held in memory.
+    ///
+    /// ```
+    /// let cache = wz::CompilationCache::new();
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_compilation_cache(&cache))
+    ///     .unwrap();
+    /// runtime.compile_module(b"(module $a)").unwrap();
+    /// runtime.compile_module(b"(module $b)").unwrap();
+    /// assert_eq!(cache.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.inner
             .modules
@@ -110,6 +156,10 @@ impl CompilationCache {
     }
 
     /// Whether no compiled module is held in memory.
+    ///
+    /// ```
+    /// assert!(wz::CompilationCache::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -99,6 +99,18 @@ impl CompiledModule {
     }
 
     /// The store-level module, for a wasm module.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let store_module = compiled.store_module().unwrap();
+    /// assert_eq!(store_module.module().exports.len(), 3);
+    /// ```
     pub fn store_module(&self) -> Option<&wz_store::CompiledModule> {
         match &self.inner.kind {
             Kind::Wasm(m) => Some(m),
@@ -108,6 +120,17 @@ impl CompiledModule {
 
     /// The module's own name: the name section's module name (a host module's builder
     /// name).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.name(), Some("shapes"));
+    /// ```
     pub fn name(&self) -> Option<&str> {
         match &self.inner.kind {
             Kind::Wasm(m) => m.module().names.module.as_deref(),
@@ -116,28 +139,86 @@ impl CompiledModule {
     }
 
     /// The functions it imports, in import order.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let log = &compiled.imported_functions()[0];
+    /// assert_eq!(log.import(), Some(("env", "log")));
+    /// assert_eq!(log.param_names(), ["code"]);
+    /// ```
     pub fn imported_functions(&self) -> &[FunctionDefinition] {
         &self.meta().imported_functions
     }
 
     /// The functions it exports, in function index order (a function exported under several
     /// names appears once, with all of them).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let area = &compiled.exported_functions()[0];
+    /// assert_eq!(area.export_names(), ["area", "surface"]);
+    /// assert_eq!(area.index(), 1); // after the imported function
+    /// ```
     pub fn exported_functions(&self) -> &[FunctionDefinition] {
         &self.meta().exported_functions
     }
 
     /// The memories it imports.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let mem = &compiled.imported_memories()[0];
+    /// assert_eq!((mem.import(), mem.min_pages()), (Some(("env", "mem")), 2));
+    /// ```
     pub fn imported_memories(&self) -> &[MemoryDefinition] {
         &self.meta().imported_memories
     }
 
     /// The memories it exports.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let scratch = &compiled.exported_memories()[0];
+    /// assert_eq!((scratch.index(), scratch.min_pages(), scratch.max_pages()), (0, 2, Some(4)));
+    /// ```
     pub fn exported_memories(&self) -> &[MemoryDefinition] {
         &self.meta().exported_memories
     }
 
     /// Its custom sections, in order (the `name` section too). Empty unless the runtime was
     /// configured with [`crate::RuntimeConfig::with_custom_sections`].
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_custom_sections(true))
+    ///     .unwrap();
+    /// let compiled = runtime.compile_module(b"(module $named)").unwrap();
+    /// // The text format's `$named` becomes a name section.
+    /// assert_eq!(compiled.custom_sections()[0].name(), "name");
+    /// ```
     pub fn custom_sections(&self) -> &[CustomSection] {
         &self.meta().custom_sections
     }
@@ -282,6 +363,22 @@ fn host_meta(name: &str, funcs: &[HostExport]) -> Meta {
 }
 
 /// What a function is: where it comes from, what it is called, its signature.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let compiled = runtime.compile_module(br#"(module $shapes
+///     (import "env" "log" (func $log (param $code i32)))
+///     (import "env" "mem" (memory 2 4))
+///     (export "scratch" (memory 0))
+///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+/// let area = &compiled.exported_functions()[0];
+/// assert_eq!(area.module_name(), Some("shapes"));
+/// assert_eq!(area.name(), "area");
+/// assert_eq!(area.debug_name(), Some("area"));
+/// assert_eq!(area.params(), [wz::ValType::F32, wz::ValType::F32]);
+/// assert_eq!(area.ty().to_string(), "(func (param f32 f32) (result f32))");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionDefinition {
     pub(crate) module_name: Option<Arc<str>>,
@@ -323,17 +420,50 @@ impl FunctionDefinition {
 
     /// The name of the module it belongs to (an instance's name once instantiated; the name
     /// section's module name before; none for an anonymous module).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_functions()[0].module_name(), Some("shapes"));
+    /// ```
     pub fn module_name(&self) -> Option<&str> {
         self.module_name.as_deref()
     }
 
     /// Its index in the module's function index space (imports first).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_functions()[0].index(), 0);
+    /// ```
     pub fn index(&self) -> u32 {
         self.index
     }
 
     /// What it is called: its first export name, else its import name, else its name in the
     /// name section, else `""`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_functions()[0].name(), "log"); // its import name
+    /// ```
     pub fn name(&self) -> &str {
         if let Some(name) = self.export_names.first() {
             name
@@ -346,26 +476,81 @@ impl FunctionDefinition {
 
     /// Its name in the module's name section (the host function's export name for host
     /// functions).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_functions()[0].debug_name(), Some("log"));
+    /// ```
     pub fn debug_name(&self) -> Option<&str> {
         self.debug_name.as_deref()
     }
 
     /// The `(module, name)` it is imported from, for an imported function.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_functions()[0].import(), None);
+    /// ```
     pub fn import(&self) -> Option<(&str, &str)> {
         self.import.as_ref().map(|(m, n)| (m.as_str(), n.as_str()))
     }
 
     /// Every name it is exported under.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert!(compiled.imported_functions()[0].export_names().is_empty());
+    /// ```
     pub fn export_names(&self) -> &[String] {
         &self.export_names
     }
 
     /// The parameter types.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_functions()[0].params(), [wz::ValType::I32]);
+    /// ```
     pub fn params(&self) -> &[ValType] {
         self.ty.params()
     }
 
     /// The result types.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_functions()[0].results(), [wz::ValType::F32]);
+    /// ```
     pub fn results(&self) -> &[ValType] {
         self.ty.results()
     }
@@ -373,23 +558,68 @@ impl FunctionDefinition {
     /// The parameter names (from the name section, or a host function's
     /// [`crate::HostFunctionBuilder::with_param_names`]); empty if unknown, `""` for an
     /// unnamed parameter among named ones.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_functions()[0].param_names(), ["w", "h"]);
+    /// ```
     pub fn param_names(&self) -> &[String] {
         &self.param_names
     }
 
     /// The result names (host functions'
     /// [`crate::HostFunctionBuilder::with_result_names`]); empty if unknown.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert!(compiled.exported_functions()[0].result_names().is_empty()); // wasm has none
+    /// ```
     pub fn result_names(&self) -> &[String] {
         &self.result_names
     }
 
     /// The whole signature.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_functions()[0].ty().params(), [wz::ValType::I32]);
+    /// ```
     pub fn ty(&self) -> &FuncType {
         &self.ty
     }
 }
 
 /// What a memory is: where it comes from and its limits in 64 KiB pages.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let compiled = runtime.compile_module(br#"(module $shapes
+///     (import "env" "log" (func $log (param $code i32)))
+///     (import "env" "mem" (memory 2 4))
+///     (export "scratch" (memory 0))
+///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+/// let scratch = &compiled.exported_memories()[0];
+/// assert_eq!(scratch.export_names(), ["scratch"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryDefinition {
     module_name: Option<Arc<str>>,
@@ -402,31 +632,97 @@ pub struct MemoryDefinition {
 
 impl MemoryDefinition {
     /// The name of the module that declares it.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_memories()[0].module_name(), Some("shapes"));
+    /// ```
     pub fn module_name(&self) -> Option<&str> {
         self.module_name.as_deref()
     }
 
     /// Its index in the module's memory index space.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_memories()[0].index(), 0);
+    /// ```
     pub fn index(&self) -> u32 {
         self.index
     }
 
     /// The `(module, name)` it is imported from, for an imported memory.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_memories()[0].import(), Some(("env", "mem")));
+    /// ```
     pub fn import(&self) -> Option<(&str, &str)> {
         self.import.as_ref().map(|(m, n)| (m.as_str(), n.as_str()))
     }
 
     /// Every name it is exported under.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_memories()[0].export_names(), ["scratch"]);
+    /// ```
     pub fn export_names(&self) -> &[String] {
         &self.export_names
     }
 
     /// Its initial size in pages.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.exported_memories()[0].min_pages(), 2);
+    /// ```
     pub fn min_pages(&self) -> u32 {
         self.min
     }
 
     /// Its declared maximum in pages.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module $shapes
+    ///     (import "env" "log" (func $log (param $code i32)))
+    ///     (import "env" "mem" (memory 2 4))
+    ///     (export "scratch" (memory 0))
+    ///     (func $area (export "area") (export "surface") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// assert_eq!(compiled.imported_memories()[0].max_pages(), Some(4));
+    /// ```
     pub fn max_pages(&self) -> Option<u32> {
         self.max
     }
@@ -434,6 +730,15 @@ impl MemoryDefinition {
 
 /// A custom section: a name and uninterpreted bytes (kept only with
 /// [`crate::RuntimeConfig::with_custom_sections`]).
+///
+/// ```
+/// let bytes = [&b"\0asm\x01\0\0\0"[..], &[0, 5, 3, b'r', b'e', b'v', 1]].concat();
+/// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_custom_sections(true))
+///     .unwrap();
+/// let compiled = runtime.compile_module(&bytes).unwrap();
+/// let section = &compiled.custom_sections()[0];
+/// assert_eq!((section.name(), section.data()), ("rev", &[1u8][..]));
+/// ```
 #[derive(Clone)]
 pub struct CustomSection {
     name: String,
@@ -443,11 +748,29 @@ pub struct CustomSection {
 
 impl CustomSection {
     /// The section name.
+    ///
+    /// ```
+    /// let bytes = [&b"\0asm\x01\0\0\0"[..], &[0, 5, 3, b'r', b'e', b'v', 1]].concat();
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_custom_sections(true))
+    ///     .unwrap();
+    /// let compiled = runtime.compile_module(&bytes).unwrap();
+    /// let section = &compiled.custom_sections()[0];
+    /// assert_eq!(section.name(), "rev");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The section's payload.
+    ///
+    /// ```
+    /// let bytes = [&b"\0asm\x01\0\0\0"[..], &[0, 5, 3, b'r', b'e', b'v', 1]].concat();
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_custom_sections(true))
+    ///     .unwrap();
+    /// let compiled = runtime.compile_module(&bytes).unwrap();
+    /// let section = &compiled.custom_sections()[0];
+    /// assert_eq!(section.data(), [1]);
+    /// ```
     pub fn data(&self) -> &[u8] {
         &self.bytes[self.range.clone()]
     }

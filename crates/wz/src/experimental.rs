@@ -62,6 +62,22 @@ use wz_store::{Error, FuncListener};
 use crate::FunctionDefinition;
 
 /// Chooses the listener of each function; see the [module docs](self).
+///
+/// ```
+/// use std::sync::Arc;
+/// use wz::experimental::{FunctionListener, FunctionListenerFactory};
+/// struct Quiet;
+/// impl FunctionListener for Quiet {}
+/// /// Listens to exported functions only.
+/// struct ExportsOnly;
+/// impl FunctionListenerFactory for ExportsOnly {
+///     fn new_listener(&self, def: &wz::FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+///         (!def.export_names().is_empty()).then(|| Arc::new(Quiet) as Arc<dyn FunctionListener>)
+///     }
+/// }
+/// let config = wz::RuntimeConfig::new().with_function_listener_factory(Arc::new(ExportsOnly));
+/// wz::Runtime::with_config(config).unwrap();
+/// ```
 pub trait FunctionListenerFactory: Send + Sync {
     /// The listener for the function `definition` describes, or `None` to leave it alone.
     /// Called once per function of each module instantiated (or, for a per-call factory,
@@ -75,6 +91,30 @@ pub trait FunctionListenerFactory: Send + Sync {
 /// Hooks run on the calling thread while the runtime is busy with the call: they must not
 /// call into the same runtime. A panic in `before` or `after` fails the call with a host
 /// error.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wz::experimental::{FunctionListener, FunctionListenerFactory};
+/// #[derive(Default)]
+/// struct Aborts(Mutex<Vec<String>>);
+/// impl FunctionListener for Aborts {
+///     fn abort(&self, def: &wz::FunctionDefinition, error: &wz::Error) {
+///         self.0.lock().unwrap().push(format!("{}: {error}", def.name()));
+///     }
+/// }
+/// struct All(Arc<Aborts>);
+/// impl FunctionListenerFactory for All {
+///     fn new_listener(&self, _: &wz::FunctionDefinition) -> Option<Arc<dyn FunctionListener>> {
+///         Some(self.0.clone())
+///     }
+/// }
+/// let aborts = Arc::new(Aborts::default());
+/// let config = wz::RuntimeConfig::new().with_function_listener_factory(Arc::new(All(aborts.clone())));
+/// let runtime = wz::Runtime::with_config(config).unwrap();
+/// let module = runtime.instantiate(br#"(module (func (export "boom") unreachable))"#).unwrap();
+/// module.exported_function("boom").unwrap().call(&[]).unwrap_err();
+/// assert_eq!(*aborts.0.lock().unwrap(), ["boom: wasm trap: unreachable"]);
+/// ```
 pub trait FunctionListener: Send + Sync {
     /// The function was called with `params`.
     fn before(&self, definition: &FunctionDefinition, params: &[u64]) {

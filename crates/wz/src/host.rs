@@ -13,6 +13,28 @@ pub use wz_store::Caller;
 
 /// What a host closure may return: results, or `Result` of results (an error becomes a trap
 /// in the calling wasm code, or an exit with [`Error::exit`](wz_store::Error)).
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// runtime
+///     .new_host_module_builder("env")
+///     .new_function_builder()
+///     .with_func(|x: i32| x * 2) // plain results
+///     .export("double")
+///     .new_function_builder()
+///     .with_func(|x: i32| -> Result<i32, wz::Error> { // or a Result: errors trap
+///         if x == 0 { Err(wz::Error::usage("zero")) } else { Ok(100 / x) }
+///     })
+///     .export("hundredth")
+///     .instantiate()
+///     .unwrap();
+/// let module = runtime.instantiate(br#"(module
+///     (import "env" "hundredth" (func $h (param i32) (result i32)))
+///     (func (export "h") (param i32) (result i32) (call $h (local.get 0))))"#).unwrap();
+/// let h = module.exported_function("h").unwrap();
+/// assert_eq!(h.call(&[4]).unwrap(), [25]);
+/// assert_eq!(h.call(&[0]).unwrap_err().to_string(), "zero");
+/// ```
 pub trait HostResult: Send + 'static {
     /// The wasm results.
     type Results: WasmResults;
@@ -36,12 +58,31 @@ impl<R: WasmResults> HostResult for Result<R, Error> {
 
 /// A Rust closure usable as a host function; `Marker` tells the closure shapes apart
 /// (with or without a leading `&mut Caller`).
+///
+/// ```
+/// fn register<M>(runtime: &wz::Runtime, f: impl wz::IntoHostFunc<M>) {
+///     runtime.new_host_module_builder("env").new_function_builder()
+///         .with_func(f).export("f").instantiate().unwrap();
+/// }
+/// register(&wz::Runtime::new(), |a: f64, b: f64| a.max(b));
+/// register(&wz::Runtime::new(), |_caller: &mut wz::Caller<'_>| ());
+/// ```
 pub trait IntoHostFunc<Marker>: Send + Sync + 'static {
     /// The store-level host function.
     fn into_host_func(self) -> HostFunc;
 }
 
 /// Marks closures whose first parameter is the [`Caller`].
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// // A closure taking `&mut Caller` first is told apart by this marker; it is inferred.
+/// runtime.new_host_module_builder("env").new_function_builder()
+///     .with_func(|caller: &mut wz::Caller<'_>, x: i32| {
+///         caller.memory().map_or(x, |m| m.len() as i32)
+///     })
+///     .export("size_or").instantiate().unwrap();
+/// ```
 pub struct WithCaller<T>(PhantomData<T>);
 
 /// A host function of parameters `P` and results `R::Results` running `f`.
@@ -133,6 +174,19 @@ pub struct HostModuleBuilder<'r> {
 }
 
 /// Builds one function of a [`HostModuleBuilder`].
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let env = runtime
+///     .new_host_module_builder("env")
+///     .new_function_builder() // a HostFunctionBuilder
+///     .with_func(|a: i32, b: i32| a.max(b))
+///     .with_param_names(&["a", "b"])
+///     .export("max")
+///     .instantiate()
+///     .unwrap();
+/// assert_eq!(env.compiled().exported_functions()[0].param_names(), ["a", "b"]);
+/// ```
 #[must_use = "a function is added to its module by `export`"]
 pub struct HostFunctionBuilder<'r> {
     module: HostModuleBuilder<'r>,
@@ -143,6 +197,17 @@ pub struct HostFunctionBuilder<'r> {
 
 impl Runtime {
     /// Starts a host module that wasm modules will import as `name`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// runtime.new_host_module_builder("math").new_function_builder()
+    ///     .with_func(|x: f64| x.sqrt()).export("sqrt").instantiate().unwrap();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (import "math" "sqrt" (func $sqrt (param f64) (result f64)))
+    ///     (func (export "root") (param f64) (result f64) (call $sqrt (local.get 0))))"#).unwrap();
+    /// let root = module.exported_function("root").unwrap().typed::<f64, f64>().unwrap();
+    /// assert_eq!(root.call(81.0).unwrap(), 9.0);
+    /// ```
     pub fn new_host_module_builder(&self, name: &str) -> HostModuleBuilder<'_> {
         HostModuleBuilder {
             runtime: self,
@@ -155,6 +220,15 @@ impl Runtime {
 
 impl<'r> HostModuleBuilder<'r> {
     /// Starts a function of this module.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.new_host_module_builder("env")
+    ///     .new_function_builder().with_func(|| 1i32).export("one")
+    ///     .new_function_builder().with_func(|| 2i32).export("two")
+    ///     .instantiate().unwrap();
+    /// assert_eq!(module.compiled().exported_functions().len(), 2);
+    /// ```
     pub fn new_function_builder(self) -> HostFunctionBuilder<'r> {
         HostFunctionBuilder {
             module: self,
@@ -165,6 +239,17 @@ impl<'r> HostModuleBuilder<'r> {
     }
 
     /// Adds the module to the runtime under its name.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let env = runtime.new_host_module_builder("env")
+    ///     .new_function_builder().with_func(|| 7i32).export("seven")
+    ///     .instantiate().unwrap();
+    /// assert_eq!(env.name(), Some("env"));
+    /// assert_eq!(env.exported_function("seven").unwrap().call(&[]).unwrap(), [7]);
+    /// // The name is taken now.
+    /// assert!(runtime.new_host_module_builder("env").instantiate().is_err());
+    /// ```
     pub fn instantiate(self) -> Result<Module, Error> {
         let runtime = self.runtime;
         let compiled = self.compile()?;
@@ -206,6 +291,20 @@ impl<'r> HostFunctionBuilder<'r> {
     /// The function: a closure taking and returning wasm values (`i32`, `i64`, `f32`,
     /// `f64`, `u128` for `v128`; several results as a tuple), optionally taking the
     /// [`Caller`] first and optionally returning `Result<_, wz::Error>`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// runtime.new_host_module_builder("env").new_function_builder()
+    ///     // Several results as a tuple; v128 as u128.
+    ///     .with_func(|x: i64| (x / 10, x % 10))
+    ///     .export("divmod10")
+    ///     .instantiate().unwrap();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (import "env" "divmod10" (func $d (param i64) (result i64 i64)))
+    ///     (func (export "digits") (param i64) (result i64 i64) (call $d (local.get 0))))"#).unwrap();
+    /// let digits = module.exported_function("digits").unwrap();
+    /// assert_eq!(digits.typed::<i64, (i64, i64)>().unwrap().call(42).unwrap(), (4, 2));
+    /// ```
     pub fn with_func<M>(mut self, f: impl IntoHostFunc<M>) -> Self {
         self.func = Some(f.into_host_func());
         self
@@ -213,6 +312,21 @@ impl<'r> HostFunctionBuilder<'r> {
 
     /// The function in its raw form, for bridges without per-call conversions: parameters
     /// arrive in `slots` (one `u64` each, two for `v128`) and results go back there.
+    ///
+    /// ```
+    /// use wz::{FuncType, ValType};
+    /// let runtime = wz::Runtime::new();
+    /// runtime.new_host_module_builder("env").new_function_builder()
+    ///     .with_raw_func(FuncType::new([ValType::I32, ValType::I32], [ValType::I32]), |_caller, slots| {
+    ///         slots[0] = (slots[0] as u32).wrapping_sub(slots[1] as u32) as u64;
+    ///         Ok(())
+    ///     })
+    ///     .export("sub")
+    ///     .instantiate().unwrap();
+    /// let module = runtime.instantiate(br#"(module (import "env" "sub" (func $sub (param i32 i32) (result i32)))
+    ///     (func (export "f") (result i32) (call $sub (i32.const 10) (i32.const 3))))"#).unwrap();
+    /// assert_eq!(module.exported_function("f").unwrap().call(&[]).unwrap(), [7]);
+    /// ```
     pub fn with_raw_func(
         mut self,
         ty: FuncType,
@@ -223,18 +337,44 @@ impl<'r> HostFunctionBuilder<'r> {
     }
 
     /// Names the parameters (for documentation and listings).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let env = runtime.new_host_module_builder("env").new_function_builder()
+    ///     .with_func(|path_ptr: i32, path_len: i32| path_ptr + path_len)
+    ///     .with_param_names(&["path_ptr", "path_len"])
+    ///     .export("open").instantiate().unwrap();
+    /// let def = env.exported_function("open").unwrap().definition().clone();
+    /// assert_eq!(def.param_names(), ["path_ptr", "path_len"]);
+    /// ```
     pub fn with_param_names(mut self, names: &[&str]) -> Self {
         self.param_names = names.iter().map(|n| n.to_string()).collect();
         self
     }
 
     /// Names the results (for documentation and listings).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let env = runtime.new_host_module_builder("env").new_function_builder()
+    ///     .with_func(|| (0i32, 1i32))
+    ///     .with_result_names(&["errno", "fd"])
+    ///     .export("open").instantiate().unwrap();
+    /// assert_eq!(env.compiled().exported_functions()[0].result_names(), ["errno", "fd"]);
+    /// ```
     pub fn with_result_names(mut self, names: &[&str]) -> Self {
         self.result_names = names.iter().map(|n| n.to_string()).collect();
         self
     }
 
     /// Exports the function as `name` and returns to the module builder.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let env = runtime.new_host_module_builder("env").new_function_builder()
+    ///     .with_func(|| ()).export("nothing").instantiate().unwrap();
+    /// assert!(env.exported_function("nothing").is_some());
+    /// ```
     pub fn export(self, name: &str) -> HostModuleBuilder<'r> {
         let mut module = self.module;
         match self.func {

@@ -62,6 +62,13 @@ enum Deadline {
 
 impl CallContext {
     /// No limits.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (func (export "f")))"#).unwrap();
+    /// // No limits: the same as a plain call.
+    /// module.exported_function("f").unwrap().call_with(&wz::CallContext::new(), &[]).unwrap();
+    /// ```
     pub fn new() -> Self {
         CallContext::default()
     }
@@ -69,6 +76,19 @@ impl CallContext {
     /// Each call may run at most `fuel` wasm operators (needs
     /// [`crate::RuntimeConfig::with_fuel`]); one that tries to run more fails with
     /// [`wz_store::ErrorKind::OutOfFuel`] at its next function entry or loop iteration.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_fuel(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let spin = module.exported_function("spin").unwrap();
+    /// let err = spin.call_with(&wz::CallContext::new().with_fuel(64), &[]).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::OutOfFuel));
+    /// // Without fuel metering compiled in, a budget is refused.
+    /// let plain = wz::Runtime::new();
+    /// let spin = plain.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap()
+    ///     .exported_function("spin").unwrap();
+    /// assert!(spin.call_with(&wz::CallContext::new().with_fuel(64), &[]).is_err());
+    /// ```
     pub fn with_fuel(mut self, fuel: u64) -> Self {
         self.fuel = Some(fuel);
         self
@@ -77,12 +97,33 @@ impl CallContext {
     /// Each call may run for at most `timeout`, counted from its start (needs
     /// [`crate::RuntimeConfig::with_interruption`]); one still running then fails with
     /// [`wz_store::ErrorKind::Interrupted`].
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_interruption(true))
+    ///     .unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let start = Instant::now();
+    /// let ctx = wz::CallContext::new().with_timeout(Duration::from_millis(20));
+    /// assert!(module.exported_function("spin").unwrap().call_with(&ctx, &[]).is_err());
+    /// assert!(start.elapsed() >= Duration::from_millis(20));
+    /// ```
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.deadline = Some(Deadline::After(timeout));
         self
     }
 
     /// Calls must end by `deadline` (needs [`crate::RuntimeConfig::with_interruption`]).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_interruption(true))
+    ///     .unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let ctx = wz::CallContext::new().with_deadline(Instant::now() + Duration::from_millis(10));
+    /// let err = module.exported_function("spin").unwrap().call_with(&ctx, &[]).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::Interrupted));
+    /// ```
     pub fn with_deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(Deadline::At(deadline));
         self
@@ -132,6 +173,18 @@ impl CallContext {
     }
 
     /// The fuel the calls made with this context (and its clones) have used so far.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_fuel(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "f") (result i32)
+    ///     (i32.add (i32.const 1) (i32.const 2))))"#).unwrap();
+    /// let f = module.exported_function("f").unwrap();
+    /// let ctx = wz::CallContext::new().with_fuel(1_000);
+    /// f.call_with(&ctx, &[]).unwrap();
+    /// let once = ctx.fuel_consumed();
+    /// f.call_with(&ctx, &[]).unwrap();
+    /// assert_eq!(ctx.fuel_consumed(), 2 * once); // the same operators each time
+    /// ```
     pub fn fuel_consumed(&self) -> u64 {
         self.consumed.load(Ordering::Relaxed)
     }
@@ -139,6 +192,20 @@ impl CallContext {
 
 /// Stops the current call of a runtime from any thread: see
 /// [`crate::Runtime::interrupt_handle`].
+///
+/// ```
+/// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_interruption(true))
+///     .unwrap();
+/// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+/// let handle = runtime.interrupt_handle().unwrap();
+/// let stopper = std::thread::spawn(move || {
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     handle.interrupt();
+/// });
+/// let err = module.exported_function("spin").unwrap().call(&[]).unwrap_err();
+/// assert!(matches!(err.kind(), wz::ErrorKind::Interrupted));
+/// stopper.join().unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub struct InterruptHandle {
     word: Weak<AtomicU64>,
@@ -155,6 +222,16 @@ impl InterruptHandle {
     /// with [`wz_store::ErrorKind::Interrupted`] at its next function entry or loop
     /// iteration. The calls after that one run normally. Does nothing once the runtime is
     /// gone.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_interruption(true))
+    ///     .unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "f")))"#).unwrap();
+    /// let f = module.exported_function("f").unwrap();
+    /// runtime.interrupt_handle().unwrap().interrupt();
+    /// assert!(f.call(&[]).is_err()); // the next call is stopped...
+    /// assert!(f.call(&[]).is_ok()); // ...and only that one
+    /// ```
     pub fn interrupt(&self) {
         if let Some(word) = self.word.upgrade() {
             word.fetch_or(1, Ordering::AcqRel);

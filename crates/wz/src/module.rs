@@ -15,6 +15,19 @@ use crate::runtime::{ModuleState, RuntimeInner};
 use crate::typed::{TypedFunction, WasmParams, WasmResults};
 
 /// An instantiated module.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module $counter
+///     (memory (export "mem") 1)
+///     (global (export "count") (mut i32) (i32.const 0))
+///     (func (export "bump") (global.set 0 (i32.add (global.get 0) (i32.const 1)))))"#).unwrap();
+/// assert_eq!(module.name(), Some("counter")); // from the name section
+/// module.exported_function("bump").unwrap().call(&[]).unwrap();
+/// assert_eq!(module.exported_global("count").unwrap().get(), Some(wz::Val::I32(1)));
+/// assert_eq!(module.exported_memory("mem").unwrap().size(), 65536);
+/// assert!(module.exported_function("missing").is_none());
+/// ```
 #[derive(Clone)]
 pub struct Module {
     rt: Arc<RuntimeInner>,
@@ -51,11 +64,30 @@ impl Module {
     }
 
     /// The compiled module it is an instance of.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (func (export "f")))"#).unwrap();
+    /// assert_eq!(module.compiled().exported_functions()[0].name(), "f");
+    /// ```
     pub fn compiled(&self) -> &CompiledModule {
         &self.compiled
     }
 
     /// The name it was instantiated under (none for an anonymous module).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(b"(module)").unwrap();
+    /// let named = runtime
+    ///     .instantiate_module(&compiled, wz::ModuleConfig::new().with_name("first"))
+    ///     .unwrap();
+    /// assert_eq!(named.name(), Some("first"));
+    /// let anonymous = runtime
+    ///     .instantiate_module(&compiled, wz::ModuleConfig::new().with_name(""))
+    ///     .unwrap();
+    /// assert_eq!(anonymous.name(), None);
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
@@ -66,6 +98,15 @@ impl Module {
     }
 
     /// The exported function `name`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#)
+    ///     .unwrap();
+    /// let add = module.exported_function("add").unwrap();
+    /// assert_eq!(add.call(&[2, 3]).unwrap(), [5]);
+    /// ```
     pub fn exported_function(&self, name: &str) -> Option<Function> {
         let store = self.rt.store().ok()?;
         let Some(Extern::Func(func)) = store.export(self.instance, name) else {
@@ -101,6 +142,14 @@ impl Module {
     }
 
     /// The exported memory `name`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (memory (export "heap") 1 2))"#).unwrap();
+    /// let heap = module.exported_memory("heap").unwrap();
+    /// assert_eq!(heap.grow(1), Some(1));
+    /// assert!(module.exported_memory("other").is_none());
+    /// ```
     pub fn exported_memory(&self, name: &str) -> Option<Memory> {
         match self.export(name)? {
             Extern::Memory(id) => Some(Memory {
@@ -112,6 +161,13 @@ impl Module {
     }
 
     /// The module's memory (memory 0, exported or not).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// // Memory 0 need not be exported.
+    /// let module = runtime.instantiate(br#"(module (memory 1) (data (i32.const 8) "hi"))"#).unwrap();
+    /// assert_eq!(module.memory().unwrap().read(8, 2).unwrap(), b"hi");
+    /// ```
     pub fn memory(&self) -> Option<Memory> {
         let store = self.rt.store().ok()?;
         let id = store.instance_memory(self.instance, 0)?;
@@ -122,6 +178,14 @@ impl Module {
     }
 
     /// The exported global `name`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (global (export "pi") f64 (f64.const 3.14)))"#)
+    ///     .unwrap();
+    /// let pi = module.exported_global("pi").unwrap();
+    /// assert_eq!(pi.get(), Some(wz::Val::F64(3.14f64.to_bits())));
+    /// ```
     pub fn exported_global(&self, name: &str) -> Option<Global> {
         match self.export(name)? {
             Extern::Global(id) => Some(Global {
@@ -135,11 +199,29 @@ impl Module {
     /// Closes the module (exit code 0): later calls of its functions fail with
     /// [`wz_store::ErrorKind::Closed`], and its name can be taken again. Returns false if
     /// it was already closed.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module $m (func (export "f")))"#).unwrap();
+    /// let f = module.exported_function("f").unwrap();
+    /// assert!(module.close());
+    /// assert!(module.is_closed());
+    /// assert_eq!(f.call(&[]).unwrap_err().exit_code(), Some(0));
+    /// assert!(runtime.module("m").is_none()); // the name is free again
+    /// ```
     pub fn close(&self) -> bool {
         self.close_with_exit_code(0)
     }
 
     /// Closes the module with `exit_code`, which calls of its functions then report.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (func (export "f")))"#).unwrap();
+    /// module.close_with_exit_code(3);
+    /// let err = module.exported_function("f").unwrap().call(&[]).unwrap_err();
+    /// assert_eq!(err.exit_code(), Some(3));
+    /// ```
     pub fn close_with_exit_code(&self, exit_code: u32) -> bool {
         let closed = self.state.close(exit_code);
         if closed {
@@ -149,6 +231,14 @@ impl Module {
     }
 
     /// Whether the module has been closed.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(b"(module)").unwrap();
+    /// assert!(!module.is_closed());
+    /// runtime.close();
+    /// assert!(module.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.state.is_closed()
     }
@@ -160,6 +250,21 @@ impl Module {
 /// [`crate::raw`] encode them; a `v128` takes two, low half first).
 /// [`Function::typed`] checks the signature once and then calls without checks or
 /// allocation.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module
+///     (func (export "mul") (param i64 i64) (result i64) (i64.mul (local.get 0) (local.get 1))))"#)
+///     .unwrap();
+/// let mul = module.exported_function("mul").unwrap();
+/// // Raw: wazero's convention.
+/// assert_eq!(mul.call(&[6, 7]).unwrap(), [42]);
+/// // Typed values, checked on every call.
+/// assert_eq!(mul.call_values(&[wz::Val::I64(-2), wz::Val::I64(4)]).unwrap(), [wz::Val::I64(-8)]);
+/// // Typed view, checked once.
+/// let mul = mul.typed::<(i64, i64), i64>().unwrap();
+/// assert_eq!(mul.call((3, 5)).unwrap(), 15);
+/// ```
 #[derive(Clone)]
 pub struct Function {
     pub(crate) rt: Arc<RuntimeInner>,
@@ -180,6 +285,17 @@ impl fmt::Debug for Function {
 
 impl Function {
     /// Its name and type.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func $area (export "area") (param $w f32) (param $h f32) (result f32)
+    ///       (f32.mul (local.get $w) (local.get $h))))"#).unwrap();
+    /// let def = module.exported_function("area").unwrap().definition().clone();
+    /// assert_eq!(def.name(), "area");
+    /// assert_eq!(def.param_names(), ["w", "h"]);
+    /// assert_eq!(def.results(), [wz::ValType::F32]);
+    /// ```
     pub fn definition(&self) -> &FunctionDefinition {
         &self.def
     }
@@ -217,16 +333,49 @@ impl Function {
     }
 
     /// Calls the function with typed values, checking their types.
+    ///
+    /// ```
+    /// use wz::Val;
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func (export "swap") (param i32 f64) (result f64 i32) (local.get 1) (local.get 0)))"#)
+    ///     .unwrap();
+    /// let swap = module.exported_function("swap").unwrap();
+    /// let out = swap.call_values(&[Val::I32(1), Val::F64(2.5f64.to_bits())]).unwrap();
+    /// assert_eq!(out, [Val::F64(2.5f64.to_bits()), Val::I32(1)]);
+    /// // Wrong types are refused before the call.
+    /// assert!(swap.call_values(&[Val::I64(1), Val::I32(2)]).is_err());
+    /// ```
     pub fn call_values(&self, args: &[Val]) -> Result<Vec<Val>, Error> {
         self.run(None, |store, func| store.call(func, args))
     }
 
     /// [`Function::call_values`] bounded by `ctx`: its fuel budget and deadline.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_fuel(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let spin = module.exported_function("spin").unwrap();
+    /// let ctx = wz::CallContext::new().with_fuel(1000);
+    /// let err = spin.call_values_with(&ctx, &[]).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::OutOfFuel));
+    /// ```
     pub fn call_values_with(&self, ctx: &CallContext, args: &[Val]) -> Result<Vec<Val>, Error> {
         self.run(Some(ctx), |store, func| store.call(func, args))
     }
 
     /// [`Function::call`] bounded by `ctx`: its fuel budget and deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_interruption(true))
+    ///     .unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    /// let spin = module.exported_function("spin").unwrap();
+    /// let ctx = wz::CallContext::new().with_timeout(Duration::from_millis(10));
+    /// let err = spin.call_with(&ctx, &[]).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::Interrupted));
+    /// ```
     pub fn call_with(&self, ctx: &CallContext, params: &[u64]) -> Result<Vec<u64>, Error> {
         self.call_inner(Some(ctx), params)
     }
@@ -274,6 +423,19 @@ impl Function {
 
     /// A typed view of the function, checked once against `P` (parameters) and `R`
     /// (results): `i32`, `i64`, `f32`, `f64`, `u128` (for `v128`), tuples of them, or `()`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func (export "divmod") (param i32 i32) (result i32 i32)
+    ///       (i32.div_u (local.get 0) (local.get 1)) (i32.rem_u (local.get 0) (local.get 1))))"#)
+    ///     .unwrap();
+    /// let f = module.exported_function("divmod").unwrap();
+    /// let divmod = f.typed::<(i32, i32), (i32, i32)>().unwrap();
+    /// assert_eq!(divmod.call((17, 5)).unwrap(), (3, 2));
+    /// // The signature is checked here, once.
+    /// assert!(f.typed::<i32, i32>().is_err());
+    /// ```
     pub fn typed<P: WasmParams, R: WasmResults>(&self) -> Result<TypedFunction<P, R>, Error> {
         TypedFunction::new(self.clone())
     }
@@ -281,6 +443,19 @@ impl Function {
 
 /// A linear memory. Every access is bounds-checked: out-of-range reads give `None`,
 /// out-of-range writes an error, never a panic.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(b"(module (memory 1))").unwrap();
+/// let memory = module.memory().unwrap();
+/// memory.write(16, b"wasm").unwrap();
+/// memory.write_u32_le(32, 0xdead_beef).unwrap();
+/// assert_eq!(memory.read(16, 4).unwrap(), b"wasm");
+/// assert_eq!(memory.read_u32_le(32), Some(0xdead_beef));
+/// // Out of range: None or an error, never a panic.
+/// assert_eq!(memory.read_u64_le(65532), None);
+/// assert!(memory.write(65535, b"ab").is_err());
+/// ```
 #[derive(Clone)]
 pub struct Memory {
     rt: Arc<RuntimeInner>,
@@ -302,12 +477,24 @@ fn out_of_range(offset: u64, len: usize) -> Error {
 macro_rules! le_accessors {
     ($($read:ident $write:ident $t:ty),* $(,)?) => {$(
         #[doc = concat!("Reads a little-endian `", stringify!($t), "` at `offset`.")]
+        ///
+        #[doc = concat!("```\nlet runtime = wz::Runtime::new();\n",
+            "let memory = runtime.instantiate(b\"(module (memory 1))\").unwrap().memory().unwrap();\n",
+            "memory.", stringify!($write), "(8, 3 as ", stringify!($t), ").unwrap();\n",
+            "assert_eq!(memory.", stringify!($read), "(8), Some(3 as ", stringify!($t), "));\n",
+            "assert_eq!(memory.", stringify!($read), "(65536), None);\n```")]
         pub fn $read(&self, offset: u64) -> Option<$t> {
             let mut buf = [0u8; std::mem::size_of::<$t>()];
             self.read_into(offset, &mut buf).then(|| <$t>::from_le_bytes(buf))
         }
 
         #[doc = concat!("Writes a little-endian `", stringify!($t), "` at `offset`.")]
+        ///
+        #[doc = concat!("```\nlet runtime = wz::Runtime::new();\n",
+            "let memory = runtime.instantiate(b\"(module (memory 1))\").unwrap().memory().unwrap();\n",
+            "memory.", stringify!($write), "(0, 5 as ", stringify!($t), ").unwrap();\n",
+            "assert_eq!(memory.", stringify!($read), "(0), Some(5 as ", stringify!($t), "));\n",
+            "assert!(memory.", stringify!($write), "(65536, 5 as ", stringify!($t), ").is_err());\n```")]
         pub fn $write(&self, offset: u64, value: $t) -> Result<(), Error> {
             self.write(offset, &value.to_le_bytes())
         }
@@ -316,6 +503,12 @@ macro_rules! le_accessors {
 
 impl Memory {
     /// The size in bytes.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let memory = runtime.instantiate(b"(module (memory 2))").unwrap().memory().unwrap();
+    /// assert_eq!(memory.size(), 2 * 65536);
+    /// ```
     pub fn size(&self) -> u64 {
         self.rt
             .store()
@@ -324,12 +517,29 @@ impl Memory {
 
     /// Grows the memory by `pages` (64 KiB each); the previous size in pages, or `None` if
     /// it cannot grow that much.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let memory = runtime.instantiate(b"(module (memory 1 3))").unwrap().memory().unwrap();
+    /// assert_eq!(memory.grow(2), Some(1)); // was 1 page
+    /// assert_eq!(memory.grow(1), None); // past the maximum of 3
+    /// ```
     pub fn grow(&self, pages: u32) -> Option<u32> {
         self.rt.store().ok()?.memory_grow(self.id, pages)
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`; false (and `buf` untouched) when
     /// out of range.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (memory 1) (data (i32.const 0) "abc"))"#).unwrap();
+    /// let memory = module.memory().unwrap();
+    /// let mut buf = [0u8; 3];
+    /// assert!(memory.read_into(0, &mut buf));
+    /// assert_eq!(&buf, b"abc");
+    /// assert!(!memory.read_into(65534, &mut buf));
+    /// ```
     pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> bool {
         let Ok(store) = self.rt.store() else {
             return false;
@@ -345,6 +555,14 @@ impl Memory {
     }
 
     /// The `len` bytes at `offset`, copied.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (memory 1) (data (i32.const 4) "xyz"))"#).unwrap();
+    /// let memory = module.memory().unwrap();
+    /// assert_eq!(memory.read(4, 3).unwrap(), b"xyz");
+    /// assert!(memory.read(65535, 2).is_none());
+    /// ```
     pub fn read(&self, offset: u64, len: usize) -> Option<Vec<u8>> {
         let store = self.rt.store().ok()?;
         let data = store.memory_data(self.id);
@@ -352,6 +570,14 @@ impl Memory {
     }
 
     /// Writes `bytes` at `offset`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let memory = runtime.instantiate(b"(module (memory 1))").unwrap().memory().unwrap();
+    /// memory.write(100, &[1, 2, 3]).unwrap();
+    /// assert_eq!(memory.read_u8(101), Some(2));
+    /// assert!(memory.write(u64::MAX, &[1]).is_err());
+    /// ```
     pub fn write(&self, offset: u64, bytes: &[u8]) -> Result<(), Error> {
         let mut store = self.rt.store()?;
         let data = store.memory_data_mut(self.id);
@@ -379,6 +605,20 @@ fn range(offset: u64, len: usize, size: usize) -> Option<std::ops::Range<usize>>
 }
 
 /// A global variable.
+///
+/// ```
+/// use wz::Val;
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module
+///     (global (export "limit") i64 (i64.const 10))
+///     (global (export "used") (mut i64) (i64.const 0)))"#).unwrap();
+/// let used = module.exported_global("used").unwrap();
+/// used.set(Val::I64(4)).unwrap();
+/// assert_eq!(used.get(), Some(Val::I64(4)));
+/// let limit = module.exported_global("limit").unwrap();
+/// assert!(limit.set(Val::I64(11)).is_err()); // immutable
+/// assert!(used.set(Val::I32(1)).is_err()); // wrong type
+/// ```
 #[derive(Clone)]
 pub struct Global {
     rt: Arc<RuntimeInner>,
@@ -393,17 +633,40 @@ impl fmt::Debug for Global {
 
 impl Global {
     /// Its type: value type and mutability.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (global (export "g") (mut f32) (f32.const 1)))"#)
+    ///     .unwrap();
+    /// let ty = module.exported_global("g").unwrap().ty().unwrap();
+    /// assert_eq!(ty.content, wz::ValType::F32);
+    /// assert!(ty.mutable);
+    /// ```
     pub fn ty(&self) -> Option<GlobalType> {
         Some(self.rt.store().ok()?.global_type(self.id))
     }
 
     /// The current value (`None` only inside a host function of the same runtime, which
     /// must use its `Caller`).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (global (export "g") i32 (i32.const 7)))"#).unwrap();
+    /// assert_eq!(module.exported_global("g").unwrap().get(), Some(wz::Val::I32(7)));
+    /// ```
     pub fn get(&self) -> Option<Val> {
         Some(self.rt.store().ok()?.global_get(self.id))
     }
 
     /// Sets a mutable global; an error for immutable globals and values of another type.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (global (export "g") (mut i32) (i32.const 0))
+    ///     (func (export "read") (result i32) (global.get 0)))"#).unwrap();
+    /// module.exported_global("g").unwrap().set(wz::Val::I32(9)).unwrap();
+    /// assert_eq!(module.exported_function("read").unwrap().call(&[]).unwrap(), [9]);
+    /// ```
     pub fn set(&self, value: Val) -> Result<(), Error> {
         self.rt.store()?.global_set(self.id, value)
     }

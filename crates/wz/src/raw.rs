@@ -11,51 +11,91 @@
 //! ```
 
 /// An `i32` as a raw value (zero-extended).
+///
+/// ```
+/// assert_eq!(wz::raw::encode_i32(-1), 0xffff_ffff);
+/// ```
 pub fn encode_i32(v: i32) -> u64 {
     v as u32 as u64
 }
 
 /// The `i32` in a raw value (its low 32 bits).
+///
+/// ```
+/// assert_eq!(wz::raw::decode_i32(0xffff_ffff), -1);
+/// ```
 pub fn decode_i32(raw: u64) -> i32 {
     raw as u32 as i32
 }
 
 /// An `i64` as a raw value.
+///
+/// ```
+/// assert_eq!(wz::raw::encode_i64(-1), u64::MAX);
+/// ```
 pub fn encode_i64(v: i64) -> u64 {
     v as u64
 }
 
 /// The `i64` in a raw value.
+///
+/// ```
+/// assert_eq!(wz::raw::decode_i64(u64::MAX), -1);
+/// ```
 pub fn decode_i64(raw: u64) -> i64 {
     raw as i64
 }
 
 /// An `f32` as a raw value (its bits, zero-extended).
+///
+/// ```
+/// assert_eq!(wz::raw::encode_f32(1.0), 0x3f80_0000);
+/// ```
 pub fn encode_f32(v: f32) -> u64 {
     v.to_bits() as u64
 }
 
 /// The `f32` in a raw value.
+///
+/// ```
+/// assert_eq!(wz::raw::decode_f32(0x3f80_0000), 1.0);
+/// ```
 pub fn decode_f32(raw: u64) -> f32 {
     f32::from_bits(raw as u32)
 }
 
 /// An `f64` as a raw value (its bits).
+///
+/// ```
+/// assert_eq!(wz::raw::encode_f64(2.0), 0x4000_0000_0000_0000);
+/// ```
 pub fn encode_f64(v: f64) -> u64 {
     v.to_bits()
 }
 
 /// The `f64` in a raw value.
+///
+/// ```
+/// assert_eq!(wz::raw::decode_f64(0x4000_0000_0000_0000), 2.0);
+/// ```
 pub fn decode_f64(raw: u64) -> f64 {
     f64::from_bits(raw)
 }
 
 /// A `v128` as two raw values: low half, high half.
+///
+/// ```
+/// assert_eq!(wz::raw::encode_v128(1 << 64 | 2), [2, 1]); // low half first
+/// ```
 pub fn encode_v128(v: u128) -> [u64; 2] {
     [v as u64, (v >> 64) as u64]
 }
 
 /// The `v128` in two raw values (low half first).
+///
+/// ```
+/// assert_eq!(wz::raw::decode_v128(2, 1), 1 << 64 | 2);
+/// ```
 pub fn decode_v128(lo: u64, hi: u64) -> u128 {
     lo as u128 | (hi as u128) << 64
 }

@@ -148,6 +148,21 @@ impl RuntimeInner {
 }
 
 /// How a module is instantiated: its name and the functions run right after.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let compiled = runtime.compile_module(br#"(module
+///     (global (export "ran") (mut i32) (i32.const 0))
+///     (func (export "init") (global.set 0 (i32.const 1))))"#).unwrap();
+/// let config = wz::ModuleConfig::new()
+///     .with_name("app")
+///     .with_start_functions(&["init"])
+///     .with_args(&["app", "--verbose"])
+///     .with_env("LANG", "C");
+/// let module = runtime.instantiate_module(&compiled, config).unwrap();
+/// assert_eq!(module.name(), Some("app"));
+/// assert_eq!(module.exported_global("ran").unwrap().get(), Some(wz::Val::I32(1)));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ModuleConfig {
     /// `Some("")` means anonymous; `None`, the module's own name.
@@ -166,6 +181,19 @@ impl Default for ModuleConfig {
 impl ModuleConfig {
     /// The defaults: the name from the module's name section (if any), and `_start` run
     /// after instantiation if the module exports it.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// // `_start` runs by default when the module exports it.
+    /// let module = runtime
+    ///     .instantiate_module(
+    ///         &runtime.compile_module(br#"(module (global (export "g") (mut i32) (i32.const 0))
+    ///             (func (export "_start") (global.set 0 (i32.const 5))))"#).unwrap(),
+    ///         wz::ModuleConfig::new(),
+    ///     )
+    ///     .unwrap();
+    /// assert_eq!(module.exported_global("g").unwrap().get(), Some(wz::Val::I32(5)));
+    /// ```
     pub fn new() -> Self {
         ModuleConfig {
             name: None,
@@ -178,6 +206,16 @@ impl ModuleConfig {
     /// Instantiates under `name` (other modules import from it by that name); an empty
     /// name makes the module anonymous, so the same compiled module can be instantiated
     /// many times.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(b"(module $lib)").unwrap();
+    /// runtime.instantiate_module(&compiled, wz::ModuleConfig::new().with_name("a")).unwrap();
+    /// runtime.instantiate_module(&compiled, wz::ModuleConfig::new().with_name("b")).unwrap();
+    /// // A name in use is an error.
+    /// assert!(runtime.instantiate_module(&compiled, wz::ModuleConfig::new().with_name("a")).is_err());
+    /// assert!(runtime.module("a").is_some() && runtime.module("b").is_some());
+    /// ```
     pub fn with_name(mut self, name: &str) -> Self {
         self.name = Some(name.to_string());
         self
@@ -186,6 +224,18 @@ impl ModuleConfig {
     /// The exported functions to call, in order, after instantiation (each one that the
     /// module exports; missing ones are skipped). A trap or exit in one fails the
     /// instantiation and closes the module.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module
+    ///     (func (export "_start") unreachable)
+    ///     (func (export "setup")))"#).unwrap();
+    /// // `_start` traps, so the default configuration fails...
+    /// assert!(runtime.instantiate_module(&compiled, wz::ModuleConfig::new()).is_err());
+    /// // ...but this one runs only `setup`.
+    /// let config = wz::ModuleConfig::new().with_start_functions(&["setup"]);
+    /// assert!(runtime.instantiate_module(&compiled, config).is_ok());
+    /// ```
     pub fn with_start_functions(mut self, names: &[&str]) -> Self {
         self.start_functions = names.iter().map(|n| n.to_string()).collect();
         self
@@ -195,6 +245,15 @@ impl ModuleConfig {
 impl ModuleConfig {
     /// Runs the start functions bounded by `ctx` (fuel, deadline), like
     /// [`crate::Function::call_with`].
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_fuel(true)).unwrap();
+    /// let compiled = runtime.compile_module(br#"(module (func (export "_start") (loop (br 0))))"#)
+    ///     .unwrap();
+    /// let config = wz::ModuleConfig::new().with_call_context(wz::CallContext::new().with_fuel(500));
+    /// let err = runtime.instantiate_module(&compiled, config).unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::OutOfFuel));
+    /// ```
     pub fn with_call_context(mut self, ctx: CallContext) -> Self {
         self.call_context = Some(ctx);
         self
@@ -202,36 +261,183 @@ impl ModuleConfig {
 
     /// The arguments the module sees (WASI's `args_get`); the first is conventionally the
     /// program name. Default: none.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_args(&["prog", "input.txt"]));
+    /// assert_eq!(sys.args(), ["prog", "input.txt"]);
+    /// ```
     pub fn with_args(mut self, args: &[&str]) -> Self {
         self.sys.args = args.iter().map(|a| a.to_string()).collect();
         self
     }
 
     /// Adds an environment variable the module sees. Default: none.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_env("HOME", "/").with_env("TERM", "dumb"));
+    /// assert_eq!(sys.env()[1], ("TERM".to_string(), "dumb".to_string()));
+    /// ```
     pub fn with_env(mut self, key: &str, value: &str) -> Self {
         self.sys.env.push((key.to_string(), value.to_string()));
         self
     }
 
     /// Standard input (default: empty).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::io::Read;
+    /// let sys = system(wz::ModuleConfig::new().with_stdin(&b"typed input"[..]));
+    /// let mut text = String::new();
+    /// sys.stdin().lock().unwrap().read_to_string(&mut text).unwrap();
+    /// assert_eq!(text, "typed input");
+    /// ```
     pub fn with_stdin(mut self, stdin: impl Read + Send + 'static) -> Self {
         self.sys.stdin = Some(Arc::new(Mutex::new(stdin)));
         self
     }
 
     /// Standard output (default: discarded).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// #[derive(Clone, Default)]
+    /// struct Buffer(Arc<Mutex<Vec<u8>>>);
+    /// impl std::io::Write for Buffer {
+    ///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+    ///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// }
+    /// let out = Buffer::default();
+    /// let sys = system(wz::ModuleConfig::new().with_stdout(out.clone()));
+    /// sys.stdout().lock().unwrap().write_all(b"hello").unwrap();
+    /// assert_eq!(*out.0.lock().unwrap(), b"hello");
+    /// ```
     pub fn with_stdout(mut self, stdout: impl Write + Send + 'static) -> Self {
         self.sys.stdout = Some(Arc::new(Mutex::new(stdout)));
         self
     }
 
     /// Standard error (default: discarded).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_stderr(std::io::sink()));
+    /// use std::io::Write;
+    /// sys.stderr().lock().unwrap().write_all(b"discarded").unwrap();
+    /// ```
     pub fn with_stderr(mut self, stderr: impl Write + Send + 'static) -> Self {
         self.sys.stderr = Some(Arc::new(Mutex::new(stderr)));
         self
     }
 
     /// The directories the module may use (default: none).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let dir = std::env::temp_dir();
+    /// let fs = wz::FsConfig::new().with_read_only_dir_mount(&dir, "/data");
+    /// let sys = system(wz::ModuleConfig::new().with_fs_config(fs));
+    /// assert_eq!(sys.fs().mounts()[0].guest_path(), "/data");
+    /// assert!(sys.fs().mounts()[0].is_read_only());
+    /// ```
     pub fn with_fs_config(mut self, fs: FsConfig) -> Self {
         self.sys.fs = fs;
         self
@@ -239,6 +445,31 @@ impl ModuleConfig {
 
     /// The wall clock: `clock()` gives seconds and nanoseconds since the Unix epoch.
     /// Default: a fake one starting at 2022-01-01T00:00:00Z, advancing 1 ms per reading.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::time::Duration;
+    /// let config = wz::ModuleConfig::new().with_walltime(|| (1_700_000_000, 5), Duration::from_secs(1));
+    /// let sys = system(config);
+    /// assert_eq!(sys.walltime(), (1_700_000_000, 5));
+    /// assert_eq!(sys.walltime_resolution(), Duration::from_secs(1));
+    /// ```
     pub fn with_walltime(
         mut self,
         clock: impl Fn() -> (i64, u32) + Send + Sync + 'static,
@@ -249,6 +480,29 @@ impl ModuleConfig {
     }
 
     /// The host's real wall clock.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_sys_walltime());
+    /// let (secs, _) = sys.walltime();
+    /// assert!(secs > wz::FAKE_EPOCH_SECONDS); // today, not the fake clock's 2022-01-01
+    /// ```
     pub fn with_sys_walltime(mut self) -> Self {
         self.sys.walltime = Some((crate::sys::sys_walltime(), Duration::from_micros(1)));
         self
@@ -256,6 +510,29 @@ impl ModuleConfig {
 
     /// The monotonic clock, in nanoseconds. Default: a fake one starting at 0, advancing
     /// 1 ms per reading.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::time::Duration;
+    /// let sys = system(wz::ModuleConfig::new().with_nanotime(|| 42, Duration::from_nanos(1)));
+    /// assert_eq!(sys.nanotime(), 42);
+    /// ```
     pub fn with_nanotime(
         mut self,
         clock: impl Fn() -> i64 + Send + Sync + 'static,
@@ -266,18 +543,92 @@ impl ModuleConfig {
     }
 
     /// The host's real monotonic clock.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_sys_nanotime());
+    /// let (a, b) = (sys.nanotime(), sys.nanotime());
+    /// assert!(b >= a);
+    /// ```
     pub fn with_sys_nanotime(mut self) -> Self {
         self.sys.nanotime = Some((crate::sys::sys_nanotime(), Duration::from_nanos(1)));
         self
     }
 
     /// How the module sleeps (`sleep(nanoseconds)`). Default: returns at once.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::sync::atomic::{AtomicI64, Ordering};
+    /// let slept = Arc::new(AtomicI64::new(0));
+    /// let total = slept.clone();
+    /// let sys = system(wz::ModuleConfig::new()
+    ///     .with_nanosleep(move |nanos| { total.fetch_add(nanos, Ordering::Relaxed); }));
+    /// sys.nanosleep(1_000);
+    /// assert_eq!(slept.load(Ordering::Relaxed), 1_000);
+    /// ```
     pub fn with_nanosleep(mut self, sleep: impl Fn(i64) + Send + Sync + 'static) -> Self {
         self.sys.nanosleep = Some(Arc::new(sleep));
         self
     }
 
     /// The host's real sleep.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_sys_nanosleep());
+    /// let start = std::time::Instant::now();
+    /// sys.nanosleep(2_000_000);
+    /// assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+    /// ```
     pub fn with_sys_nanosleep(mut self) -> Self {
         self.sys.nanosleep = Some(crate::sys::sys_nanosleep());
         self
@@ -285,6 +636,30 @@ impl ModuleConfig {
 
     /// Where random bytes come from. Default: a fixed-seed generator (the same bytes on every
     /// run); pass a reader of the OS's randomness for real entropy.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # /// The System a module instantiated with `config` sees (read by a host function).
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_rand_source(std::io::repeat(7)));
+    /// let mut buf = [0u8; 4];
+    /// sys.random(&mut buf).unwrap();
+    /// assert_eq!(buf, [7; 4]);
+    /// ```
     pub fn with_rand_source(mut self, source: impl Read + Send + 'static) -> Self {
         self.sys.rand = Some(Arc::new(Mutex::new(source)));
         self
@@ -300,12 +675,24 @@ impl Default for Runtime {
 impl Runtime {
     /// A runtime with the default [`RuntimeConfig`]: the JIT where it runs, every Wasm 2.0
     /// feature.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (func (export "one") (result i32) (i32.const 1)))"#)
+    ///     .unwrap();
+    /// assert_eq!(module.exported_function("one").unwrap().call(&[]).unwrap(), [1]);
+    /// ```
     pub fn new() -> Self {
         Runtime::with_config(RuntimeConfig::new()).expect("the default configuration always works")
     }
 
     /// A runtime configured by `config`. Fails only when the config asks for the JIT on a
     /// host where it cannot run.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::interpreter()).unwrap();
+    /// assert_eq!(runtime.engine_name(), "interp");
+    /// ```
     pub fn with_config(config: RuntimeConfig) -> Result<Self, Error> {
         let engine = config.engine()?;
         let mut store = Store::with_engine(engine.clone());
@@ -339,6 +726,11 @@ impl Runtime {
     }
 
     /// The engine that runs this runtime's code: `"jit"` or `"interp"`.
+    ///
+    /// ```
+    /// let name = wz::Runtime::new().engine_name();
+    /// assert!(name == "jit" || name == "interp");
+    /// ```
     pub fn engine_name(&self) -> &'static str {
         self.inner.engine.name()
     }
@@ -346,6 +738,17 @@ impl Runtime {
     /// Decodes, validates and compiles a module from its binary (or, with the `wat` feature,
     /// text) form. The result can be instantiated many times, in this runtime or another of
     /// the same configuration.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// // Text (with the default `wat` feature) or binary.
+    /// let text = runtime.compile_module(b"(module $m (func (export \"f\")))").unwrap();
+    /// assert_eq!(text.name(), Some("m"));
+    /// let binary = runtime.compile_module(b"\0asm\x01\0\0\0").unwrap();
+    /// assert!(binary.exported_functions().is_empty());
+    /// let err = runtime.compile_module(b"\0asm\x02\0\0\0").unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::Invalid(_)));
+    /// ```
     pub fn compile_module(&self, bytes: &[u8]) -> Result<CompiledModule, Error> {
         let engine = &self.inner.engine;
         let compile = |bytes: &[u8]| {
@@ -375,6 +778,13 @@ impl Runtime {
     }
 
     /// Compiles and instantiates `bytes` with the default [`ModuleConfig`].
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module $util (func (export "seven") (result i32) (i32.const 7)))"#)
+    ///     .unwrap();
+    /// assert_eq!(module.name(), Some("util"));
+    /// ```
     pub fn instantiate(&self, bytes: &[u8]) -> Result<Module, Error> {
         let compiled = self.compile_module(bytes)?;
         self.instantiate_module(&compiled, ModuleConfig::new())
@@ -384,6 +794,17 @@ impl Runtime {
     /// this runtime, runs its start section and then `config`'s start functions. The name
     /// is `config`'s, else the module's own (name section), else none; a name in use is an
     /// error.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let compiled = runtime.compile_module(br#"(module (global (export "g") (mut i32) (i32.const 0)))"#)
+    ///     .unwrap();
+    /// // One compiled module, two independent instances.
+    /// let a = runtime.instantiate_module(&compiled, wz::ModuleConfig::new().with_name("a")).unwrap();
+    /// let b = runtime.instantiate_module(&compiled, wz::ModuleConfig::new().with_name("b")).unwrap();
+    /// a.exported_global("g").unwrap().set(wz::Val::I32(1)).unwrap();
+    /// assert_eq!(b.exported_global("g").unwrap().get(), Some(wz::Val::I32(0)));
+    /// ```
     pub fn instantiate_module(
         &self,
         module: &CompiledModule,
@@ -483,6 +904,13 @@ impl Runtime {
     }
 
     /// The open module instantiated under `name`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// runtime.instantiate(b"(module $named)").unwrap();
+    /// assert!(runtime.module("named").is_some());
+    /// assert!(runtime.module("other").is_none());
+    /// ```
     pub fn module(&self, name: &str) -> Option<Module> {
         let modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());
         let (instance, state, compiled) = modules.by_name.get(name)?;
@@ -525,12 +953,28 @@ impl Runtime {
     }
 
     /// Closes every module of this runtime (exit code 0).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(b"(module $m (func (export \"f\")))").unwrap();
+    /// runtime.close();
+    /// assert!(module.is_closed());
+    /// assert!(module.exported_function("f").unwrap().call(&[]).is_err());
+    /// ```
     pub fn close(&self) {
         self.close_with_exit_code(0);
     }
 
     /// Closes every module of this runtime; calls into them fail with
     /// [`ErrorKind::Closed`] carrying `exit_code`.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(b"(module (func (export \"f\")))").unwrap();
+    /// runtime.close_with_exit_code(2);
+    /// let err = module.exported_function("f").unwrap().call(&[]).unwrap_err();
+    /// assert_eq!(err.exit_code(), Some(2));
+    /// ```
     pub fn close_with_exit_code(&self, exit_code: u32) {
         let all: Vec<Arc<ModuleState>> = {
             let modules = self.inner.modules.lock().unwrap_or_else(|e| e.into_inner());

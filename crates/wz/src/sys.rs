@@ -18,17 +18,103 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::Caller;
 
 /// A stream shared by the instances created from one [`crate::ModuleConfig`].
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+/// #     let runtime = wz::Runtime::new();
+/// #     let seen = Arc::new(Mutex::new(None));
+/// #     let slot = seen.clone();
+/// #     runtime.new_host_module_builder("probe").new_function_builder()
+/// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+/// #             *slot.lock().unwrap() = wz::System::of(caller);
+/// #         })
+/// #         .export("see").instantiate().unwrap();
+/// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+/// #         (func (export "_start") (call $see)))"#).unwrap();
+/// #     runtime.instantiate_module(&compiled, config).unwrap();
+/// #     let system = seen.lock().unwrap().take().unwrap();
+/// #     system
+/// # }
+/// use std::io::Read;
+/// let sys = system(wz::ModuleConfig::new().with_stdin(&b"abc"[..]));
+/// let stdin: &wz::SharedReader = sys.stdin();
+/// let mut first = [0u8; 1];
+/// stdin.lock().unwrap().read_exact(&mut first).unwrap();
+/// assert_eq!(&first, b"a");
+/// ```
 pub type SharedReader = Arc<Mutex<dyn Read + Send>>;
 /// A writable stream shared by the instances created from one [`crate::ModuleConfig`].
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+/// #     let runtime = wz::Runtime::new();
+/// #     let seen = Arc::new(Mutex::new(None));
+/// #     let slot = seen.clone();
+/// #     runtime.new_host_module_builder("probe").new_function_builder()
+/// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+/// #             *slot.lock().unwrap() = wz::System::of(caller);
+/// #         })
+/// #         .export("see").instantiate().unwrap();
+/// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+/// #         (func (export "_start") (call $see)))"#).unwrap();
+/// #     runtime.instantiate_module(&compiled, config).unwrap();
+/// #     let system = seen.lock().unwrap().take().unwrap();
+/// #     system
+/// # }
+/// use std::io::Write;
+/// let sys = system(wz::ModuleConfig::new());
+/// let stdout: &wz::SharedWriter = sys.stdout();
+/// stdout.lock().unwrap().write_all(b"discarded by default").unwrap();
+/// ```
 pub type SharedWriter = Arc<Mutex<dyn Write + Send>>;
 /// A wall clock: seconds and nanoseconds since the Unix epoch.
+///
+/// ```
+/// let clock: wz::Walltime = std::sync::Arc::new(|| (wz::FAKE_EPOCH_SECONDS, 0));
+/// assert_eq!(clock(), (1_640_995_200, 0));
+/// ```
 pub type Walltime = Arc<dyn Fn() -> (i64, u32) + Send + Sync>;
 /// A monotonic clock in nanoseconds.
+///
+/// ```
+/// let clock: wz::Nanotime = std::sync::Arc::new(|| 5);
+/// assert_eq!(clock(), 5);
+/// ```
 pub type Nanotime = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// Sleeps for the given nanoseconds.
+///
+/// ```
+/// let sleep: wz::Nanosleep = std::sync::Arc::new(|_nanos| {});
+/// sleep(1_000);
+/// ```
 pub type Nanosleep = Arc<dyn Fn(i64) + Send + Sync>;
 
 /// The fake wall clock's start: 2022-01-01T00:00:00Z, in seconds since the epoch.
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+/// #     let runtime = wz::Runtime::new();
+/// #     let seen = Arc::new(Mutex::new(None));
+/// #     let slot = seen.clone();
+/// #     runtime.new_host_module_builder("probe").new_function_builder()
+/// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+/// #             *slot.lock().unwrap() = wz::System::of(caller);
+/// #         })
+/// #         .export("see").instantiate().unwrap();
+/// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+/// #         (func (export "_start") (call $see)))"#).unwrap();
+/// #     runtime.instantiate_module(&compiled, config).unwrap();
+/// #     let system = seen.lock().unwrap().take().unwrap();
+/// #     system
+/// # }
+/// let sys = system(wz::ModuleConfig::new());
+/// let (secs, nanos) = sys.walltime();
+/// assert_eq!(secs, wz::FAKE_EPOCH_SECONDS);
+/// assert!(nanos < 1_000_000_000);
+/// ```
 pub const FAKE_EPOCH_SECONDS: i64 = 1_640_995_200;
 
 /// Directories the module may use, each mounted at a guest path.
@@ -46,6 +132,12 @@ pub struct FsConfig {
 }
 
 /// One mounted directory.
+///
+/// ```
+/// let fs = wz::FsConfig::new().with_dir_mount("/tmp", "/scratch");
+/// let mount: &wz::Mount = &fs.mounts()[0];
+/// assert_eq!(mount.host_path(), std::path::Path::new("/tmp"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
     host: PathBuf,
@@ -55,14 +147,29 @@ pub struct Mount {
 
 impl Mount {
     /// The directory on the host.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_dir_mount("/var/data", "/data");
+    /// assert_eq!(fs.mounts()[0].host_path().to_str(), Some("/var/data"));
+    /// ```
     pub fn host_path(&self) -> &Path {
         &self.host
     }
     /// Where the guest sees it.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_dir_mount("/var/data", "/data");
+    /// assert_eq!(fs.mounts()[0].guest_path(), "/data");
+    /// ```
     pub fn guest_path(&self) -> &str {
         &self.guest
     }
     /// Whether writes through it are refused.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_dir_mount("/a", "/a").with_read_only_dir_mount("/b", "/b");
+    /// assert_eq!(fs.mounts().iter().map(|m| m.is_read_only()).collect::<Vec<_>>(), [false, true]);
+    /// ```
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -70,11 +177,20 @@ impl Mount {
 
 impl FsConfig {
     /// No directories.
+    ///
+    /// ```
+    /// assert!(wz::FsConfig::new().mounts().is_empty());
+    /// ```
     pub fn new() -> Self {
         FsConfig::default()
     }
 
     /// Mounts host directory `host` at `guest`, readable and writable.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_dir_mount("/home/me/project", "/work");
+    /// assert!(!fs.mounts()[0].is_read_only());
+    /// ```
     pub fn with_dir_mount(mut self, host: impl Into<PathBuf>, guest: &str) -> Self {
         self.mounts.push(Mount {
             host: host.into(),
@@ -85,6 +201,11 @@ impl FsConfig {
     }
 
     /// Mounts host directory `host` at `guest`, read-only.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_read_only_dir_mount("/etc/ssl", "/certs");
+    /// assert!(fs.mounts()[0].is_read_only());
+    /// ```
     pub fn with_read_only_dir_mount(mut self, host: impl Into<PathBuf>, guest: &str) -> Self {
         self.mounts.push(Mount {
             host: host.into(),
@@ -95,6 +216,11 @@ impl FsConfig {
     }
 
     /// The mounts, in the order given.
+    ///
+    /// ```
+    /// let fs = wz::FsConfig::new().with_dir_mount("/x", "/x").with_dir_mount("/y", "/y");
+    /// assert_eq!(fs.mounts().len(), 2);
+    /// ```
     pub fn mounts(&self) -> &[Mount] {
         &self.mounts
     }
@@ -189,6 +315,25 @@ impl fmt::Debug for System {
 impl System {
     /// The system of the instance that called the host function running now (`None` for
     /// calls made directly by the embedder).
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// runtime
+    ///     .new_host_module_builder("env")
+    ///     .new_function_builder()
+    ///     .with_func(|caller: &mut wz::Caller<'_>| -> i32 {
+    ///         wz::System::of(caller).map_or(-1, |sys| sys.args().len() as i32)
+    ///     })
+    ///     .export("argc")
+    ///     .instantiate()
+    ///     .unwrap();
+    /// let compiled = runtime.compile_module(br#"(module (import "env" "argc" (func $argc (result i32)))
+    ///     (func (export "count") (result i32) (call $argc)))"#).unwrap();
+    /// let module = runtime
+    ///     .instantiate_module(&compiled, wz::ModuleConfig::new().with_args(&["a", "b"]))
+    ///     .unwrap();
+    /// assert_eq!(module.exported_function("count").unwrap().call(&[]).unwrap(), [2]);
+    /// ```
     pub fn of(caller: &Caller<'_>) -> Option<Arc<System>> {
         caller.instance_data::<System>()
     }
@@ -231,61 +376,325 @@ impl System {
     }
 
     /// The arguments (the first is conventionally the program name).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_args(&["tool"]));
+    /// assert_eq!(sys.args(), ["tool"]);
+    /// ```
     pub fn args(&self) -> &[String] {
         &self.args
     }
 
     /// The environment variables, in the order given.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new().with_env("K", "V"));
+    /// assert_eq!(sys.env(), [("K".to_string(), "V".to_string())]);
+    /// ```
     pub fn env(&self) -> &[(String, String)] {
         &self.env
     }
 
     /// Standard input.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::io::Read;
+    /// let sys = system(wz::ModuleConfig::new());
+    /// let mut buf = Vec::new();
+    /// sys.stdin().lock().unwrap().read_to_end(&mut buf).unwrap();
+    /// assert!(buf.is_empty()); // empty by default
+    /// ```
     pub fn stdin(&self) -> &SharedReader {
         &self.stdin
     }
 
     /// Standard output.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::io::Write;
+    /// let sys = system(wz::ModuleConfig::new().with_stdout(std::io::sink()));
+    /// sys.stdout().lock().unwrap().write_all(b"out").unwrap();
+    /// ```
     pub fn stdout(&self) -> &SharedWriter {
         &self.stdout
     }
 
     /// Standard error.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::io::Write;
+    /// let sys = system(wz::ModuleConfig::new());
+    /// sys.stderr().lock().unwrap().write_all(b"err").unwrap();
+    /// ```
     pub fn stderr(&self) -> &SharedWriter {
         &self.stderr
     }
 
     /// The mounted directories.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// assert!(sys.fs().mounts().is_empty());
+    /// ```
     pub fn fs(&self) -> &FsConfig {
         &self.fs
     }
 
     /// The wall clock: seconds and nanoseconds since the Unix epoch.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// let (a, b) = (sys.walltime(), sys.walltime());
+    /// // The fake clock advances 1 ms per reading.
+    /// assert_eq!((b.0 - a.0) * 1_000_000_000 + (b.1 as i64 - a.1 as i64), 1_000_000);
+    /// ```
     pub fn walltime(&self) -> (i64, u32) {
         (self.walltime)()
     }
 
     /// The wall clock's resolution.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// assert!(sys.walltime_resolution() <= std::time::Duration::from_millis(1));
+    /// ```
     pub fn walltime_resolution(&self) -> Duration {
         self.walltime_resolution
     }
 
     /// The monotonic clock, in nanoseconds.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// assert_eq!(sys.nanotime() + 1_000_000, sys.nanotime());
+    /// ```
     pub fn nanotime(&self) -> i64 {
         (self.nanotime)()
     }
 
     /// The monotonic clock's resolution.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// assert!(sys.nanotime_resolution() > std::time::Duration::ZERO);
+    /// ```
     pub fn nanotime_resolution(&self) -> Duration {
         self.nanotime_resolution
     }
 
     /// Sleeps `nanos` nanoseconds (by default: returns at once).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let sys = system(wz::ModuleConfig::new());
+    /// let start = std::time::Instant::now();
+    /// sys.nanosleep(10_000_000_000); // the default sleep returns at once
+    /// assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    /// ```
     pub fn nanosleep(&self, nanos: i64) {
         (self.nanosleep)(nanos)
     }
 
     /// Fills `buf` from the random source.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// let (a, b) = (system(wz::ModuleConfig::new()), system(wz::ModuleConfig::new()));
+    /// let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+    /// a.random(&mut x).unwrap();
+    /// b.random(&mut y).unwrap();
+    /// assert_eq!(x, y); // the default source is deterministic
+    /// ```
     pub fn random(&self, buf: &mut [u8]) -> io::Result<()> {
         self.rand
             .lock()

@@ -8,6 +8,16 @@ use crate::limits::CallContext;
 use crate::module::Function;
 
 /// A Rust type that stands for a wasm value type.
+///
+/// ```
+/// use wz::WasmTy;
+/// assert_eq!(<i64 as WasmTy>::TYPE, wz::ValType::I64);
+/// assert_eq!(<u128 as WasmTy>::SLOTS, 2); // v128
+/// let mut slots = [0u64; 1];
+/// (-1i32).to_slots(&mut slots);
+/// assert_eq!(slots, [0xffff_ffff]);
+/// assert_eq!(i32::from_slots(&slots), -1);
+/// ```
 pub trait WasmTy: Copy + Send + Sync + 'static {
     /// The wasm type.
     const TYPE: ValType;
@@ -58,6 +68,14 @@ impl WasmTy for u128 {
 
 /// A list of wasm values: a [`WasmTy`], a tuple of up to eight of them, or `()`. Typed
 /// functions take their parameters and results as such lists, host closures likewise.
+///
+/// ```
+/// use wz::WasmValues;
+/// assert_eq!(<(i32, f64)>::types(), [wz::ValType::I32, wz::ValType::F64]);
+/// let mut slots = [0u64; 2];
+/// (1i32, 2.0f64).to_slots(&mut slots);
+/// assert_eq!(<(i32, f64)>::from_slots(&slots), (1, 2.0));
+/// ```
 pub trait WasmValues: Sized + Send + Sync + 'static {
     /// Raw slots all values take.
     const SLOTS: usize;
@@ -70,10 +88,21 @@ pub trait WasmValues: Sized + Send + Sync + 'static {
 }
 
 /// The parameters of a typed function (any [`WasmValues`]).
+///
+/// ```
+/// fn params_of<P: wz::WasmParams>() -> Vec<wz::ValType> { P::types() }
+/// assert_eq!(params_of::<(i32, i64)>(), [wz::ValType::I32, wz::ValType::I64]);
+/// assert!(params_of::<()>().is_empty());
+/// ```
 pub trait WasmParams: WasmValues {}
 impl<T: WasmValues> WasmParams for T {}
 
 /// The results of a typed function (any [`WasmValues`]).
+///
+/// ```
+/// fn results_of<R: wz::WasmResults>() -> usize { R::SLOTS }
+/// assert_eq!(results_of::<(u128, f32)>(), 3);
+/// ```
 pub trait WasmResults: WasmValues {}
 impl<T: WasmValues> WasmResults for T {}
 
@@ -189,11 +218,29 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
     }
 
     /// Calls the function.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module
+    ///     (func (export "hyp") (param f64 f64) (result f64)
+    ///       (f64.sqrt (f64.add (f64.mul (local.get 0) (local.get 0)) (f64.mul (local.get 1) (local.get 1))))))"#)
+    ///     .unwrap();
+    /// let hyp = module.exported_function("hyp").unwrap().typed::<(f64, f64), f64>().unwrap();
+    /// assert_eq!(hyp.call((3.0, 4.0)).unwrap(), 5.0);
+    /// ```
     pub fn call(&self, params: P) -> Result<R, Error> {
         self.call_inner(None, params)
     }
 
     /// Calls the function bounded by `ctx`: its fuel budget and deadline.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::with_config(wz::RuntimeConfig::new().with_fuel(true)).unwrap();
+    /// let module = runtime.instantiate(br#"(module (func (export "id") (param i32) (result i32) (local.get 0)))"#)
+    ///     .unwrap();
+    /// let id = module.exported_function("id").unwrap().typed::<i32, i32>().unwrap();
+    /// assert_eq!(id.call_with(&wz::CallContext::new().with_fuel(10), -4).unwrap(), -4);
+    /// ```
     pub fn call_with(&self, ctx: &CallContext, params: P) -> Result<R, Error> {
         self.call_inner(Some(ctx), params)
     }
@@ -215,6 +262,13 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
     }
 
     /// The untyped function.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// let module = runtime.instantiate(br#"(module (func (export "nop")))"#).unwrap();
+    /// let nop = module.exported_function("nop").unwrap().typed::<(), ()>().unwrap();
+    /// assert_eq!(nop.func().definition().name(), "nop");
+    /// ```
     pub fn func(&self) -> &Function {
         &self.func
     }
