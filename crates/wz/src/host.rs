@@ -134,6 +134,14 @@ into_host_func!(A B C D E);
 into_host_func!(A B C D E F);
 into_host_func!(A B C D E F G);
 into_host_func!(A B C D E F G H);
+into_host_func!(A B C D E F G H I);
+into_host_func!(A B C D E F G H I J);
+into_host_func!(A B C D E F G H I J K);
+into_host_func!(A B C D E F G H I J K L);
+into_host_func!(A B C D E F G H I J K L M);
+into_host_func!(A B C D E F G H I J K L M N);
+into_host_func!(A B C D E F G H I J K L M N O);
+into_host_func!(A B C D E F G H I J K L M N O P);
 
 /// Builds a host module: name its functions, then instantiate it so wasm modules can
 /// import them.
@@ -290,7 +298,9 @@ impl<'r> HostModuleBuilder<'r> {
 impl<'r> HostFunctionBuilder<'r> {
     /// The function: a closure taking and returning wasm values (`i32`, `i64`, `f32`,
     /// `f64`, `u128` for `v128`; several results as a tuple), optionally taking the
-    /// [`Caller`] first and optionally returning `Result<_, wz::Error>`.
+    /// [`Caller`] first and optionally returning `Result<_, wz::Error>`. Up to 16
+    /// parameters and 16 results; [`HostFunctionBuilder::with_raw_func`] takes any
+    /// signature.
     ///
     /// ```
     /// let runtime = wz::Runtime::new();

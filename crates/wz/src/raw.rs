@@ -8,6 +8,7 @@
 //! let [lo, hi] = raw::encode_v128(1 << 64 | 2);
 //! assert_eq!((lo, hi), (2, 1));
 //! assert_eq!(raw::decode_v128(lo, hi), 1 << 64 | 2);
+//! assert_eq!(raw::decode_externref(raw::encode_externref(Some(9))), Some(9));
 //! ```
 
 /// An `i32` as a raw value (zero-extended).
@@ -98,4 +99,54 @@ pub fn encode_v128(v: u128) -> [u64; 2] {
 /// ```
 pub fn decode_v128(lo: u64, hi: u64) -> u128 {
     lo as u128 | (hi as u128) << 64
+}
+
+/// The raw null reference (`ref.null func` or `ref.null extern`).
+///
+/// ```
+/// assert!(wz::raw::is_null_ref(wz::raw::NULL_REF));
+/// ```
+pub const NULL_REF: u64 = 0;
+
+/// Whether a raw `funcref` or `externref` is null. Non-null function references are opaque
+/// handles of the runtime: pass them back to wasm as they are.
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module (func $f) (elem declare func $f)
+///     (func (export "some") (result funcref) (ref.func $f))
+///     (func (export "none") (result funcref) (ref.null func)))"#).unwrap();
+/// let some = module.exported_function("some").unwrap().call(&[]).unwrap();
+/// let none = module.exported_function("none").unwrap().call(&[]).unwrap();
+/// assert!(!wz::raw::is_null_ref(some[0]));
+/// assert!(wz::raw::is_null_ref(none[0]));
+/// ```
+pub fn is_null_ref(raw: u64) -> bool {
+    raw == NULL_REF
+}
+
+/// An `externref` as a raw value: `None` is null, `Some(v)` the host value `v` (at most
+/// `u64::MAX - 1`; larger values cannot be told from null).
+///
+/// ```
+/// let runtime = wz::Runtime::new();
+/// let module = runtime.instantiate(br#"(module
+///     (func (export "id") (param externref) (result externref) (local.get 0)))"#).unwrap();
+/// let id = module.exported_function("id").unwrap();
+/// let out = id.call(&[wz::raw::encode_externref(Some(42))]).unwrap();
+/// assert_eq!(wz::raw::decode_externref(out[0]), Some(42));
+/// assert_eq!(wz::raw::encode_externref(None), wz::raw::NULL_REF);
+/// ```
+pub fn encode_externref(v: Option<u64>) -> u64 {
+    v.map_or(NULL_REF, |v| v.wrapping_add(1))
+}
+
+/// An `externref` from its raw value.
+///
+/// ```
+/// assert_eq!(wz::raw::decode_externref(wz::raw::NULL_REF), None);
+/// assert_eq!(wz::raw::decode_externref(wz::raw::encode_externref(Some(7))), Some(7));
+/// ```
+pub fn decode_externref(raw: u64) -> Option<u64> {
+    (raw != NULL_REF).then(|| raw - 1)
 }

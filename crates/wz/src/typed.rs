@@ -66,7 +66,7 @@ impl WasmTy for u128 {
     }
 }
 
-/// A list of wasm values: a [`WasmTy`], a tuple of up to eight of them, or `()`. Typed
+/// A list of wasm values: a [`WasmTy`], a tuple of up to sixteen of them, or `()`. Typed
 /// functions take their parameters and results as such lists, host closures likewise.
 ///
 /// ```
@@ -157,6 +157,14 @@ tuples! {
     (A B C D E F)
     (A B C D E F G)
     (A B C D E F G H)
+    (A B C D E F G H I)
+    (A B C D E F G H I J)
+    (A B C D E F G H I J K)
+    (A B C D E F G H I J K L)
+    (A B C D E F G H I J K L M)
+    (A B C D E F G H I J K L M N)
+    (A B C D E F G H I J K L M N O)
+    (A B C D E F G H I J K L M N O P)
 }
 
 /// Calls that fit in this many raw slots use a buffer on the stack.

@@ -500,3 +500,59 @@ fn a_host_function_calling_its_own_runtime_gets_an_error_not_a_deadlock() {
         vec![1]
     );
 }
+
+#[test]
+fn host_closures_take_up_to_sixteen_parameters_and_return_tuples() {
+    for (engine, config) in engines() {
+        let runtime = Runtime::with_config(config).unwrap();
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(
+                |a: i32,
+                 b: i64,
+                 c: f32,
+                 d: f64,
+                 e: i32,
+                 f: i32,
+                 g: i32,
+                 h: i32,
+                 i: i32,
+                 j: i32,
+                 k: i32,
+                 l: i32,
+                 m: i32,
+                 n: i32,
+                 o: i32,
+                 p: u128| {
+                    let ints = [a, e, f, g, h, i, j, k, l, m, n, o];
+                    let sum: i64 = ints.iter().map(|&x| x as i64).sum::<i64>() + b;
+                    (sum, c as f64 + d, p.rotate_left(64))
+                },
+            )
+            .export("wide")
+            .instantiate()
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                br#"(module
+                  (import "env" "wide" (func $wide (param i32 i64 f32 f64 i32 i32 i32 i32
+                    i32 i32 i32 i32 i32 i32 i32 v128) (result i64 f64 v128)))
+                  (func (export "run") (result i64 f64 v128)
+                    (call $wide (i32.const 1) (i64.const 100) (f32.const 0.5) (f64.const 0.25)
+                      (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)
+                      (i32.const 7) (i32.const 8) (i32.const 9) (i32.const 10) (i32.const 11)
+                      (i32.const -1) (v128.const i64x2 1 2))))"#,
+            )
+            .unwrap();
+        let run = module
+            .exported_function("run")
+            .unwrap()
+            .typed::<(), (i64, f64, u128)>()
+            .unwrap();
+        let (sum, float, vec) = run.call(()).unwrap();
+        assert_eq!(sum, 100 + 65, "{engine}");
+        assert_eq!(float, 0.75, "{engine}");
+        assert_eq!(vec, 1u128 << 64 | 2, "{engine}");
+    }
+}
