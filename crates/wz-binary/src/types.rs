@@ -2,6 +2,12 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A value type of WebAssembly 2.0.
+///
+/// ```
+/// use wz_binary::ValType;
+/// assert!(ValType::FuncRef.is_ref());
+/// assert_eq!(ValType::V128.to_string(), "v128");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
@@ -22,12 +28,22 @@ pub enum ValType {
 
 impl ValType {
     /// Whether this is a reference type.
+    ///
+    /// ```
+    /// assert!(wz_binary::ValType::ExternRef.is_ref());
+    /// assert!(!wz_binary::ValType::I32.is_ref());
+    /// ```
     pub fn is_ref(self) -> bool {
         matches!(self, ValType::FuncRef | ValType::ExternRef)
     }
 
     /// The value type of a wasmparser type; reference types other than `funcref` and
     /// `externref` are an error naming `offset`.
+    ///
+    /// ```
+    /// use wz_binary::ValType;
+    /// assert_eq!(ValType::from_wasmparser(wasmparser::ValType::F64, 0).unwrap(), ValType::F64);
+    /// ```
     pub fn from_wasmparser(
         ty: wasmparser::ValType,
         offset: u64,
@@ -95,6 +111,13 @@ impl From<RefType> for ValType {
 }
 
 /// A function signature. Cheap to clone; compares by value.
+///
+/// ```
+/// use wz_binary::{FuncType, ValType};
+/// let ty = FuncType::new([ValType::I32, ValType::I64], [ValType::F32]);
+/// assert_eq!(ty.to_string(), "(func (param i32 i64) (result f32))");
+/// assert_eq!(ty.clone(), ty);
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct FuncType {
     /// Parameters followed by results.
@@ -104,6 +127,12 @@ pub struct FuncType {
 
 impl FuncType {
     /// A signature from its parameter and result types.
+    ///
+    /// ```
+    /// use wz_binary::{FuncType, ValType};
+    /// let nullary = FuncType::new([], []);
+    /// assert!(nullary.params().is_empty() && nullary.results().is_empty());
+    /// ```
     pub fn new(
         params: impl IntoIterator<Item = ValType>,
         results: impl IntoIterator<Item = ValType>,
@@ -118,11 +147,21 @@ impl FuncType {
     }
 
     /// The parameter types.
+    ///
+    /// ```
+    /// use wz_binary::{FuncType, ValType};
+    /// assert_eq!(FuncType::new([ValType::F64], []).params(), [ValType::F64]);
+    /// ```
     pub fn params(&self) -> &[ValType] {
         &self.types[..self.num_params]
     }
 
     /// The result types.
+    ///
+    /// ```
+    /// use wz_binary::{FuncType, ValType};
+    /// assert_eq!(FuncType::new([], [ValType::I32, ValType::I32]).results().len(), 2);
+    /// ```
     pub fn results(&self) -> &[ValType] {
         &self.types[self.num_params..]
     }
@@ -179,6 +218,12 @@ pub struct TableType {
 }
 
 /// The type of a global.
+///
+/// ```
+/// use wz_binary::{GlobalType, ValType};
+/// let counter = GlobalType { content: ValType::I64, mutable: true };
+/// assert!(counter.mutable);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GlobalType {
     /// The value type.

@@ -16,6 +16,12 @@
 use crate::vm::VMMemoryDef;
 
 /// How generated code keeps memory accesses in bounds.
+///
+/// ```
+/// use wz_cranelift::{BoundsChecks, JitConfig};
+/// let config = JitConfig { bounds_checks: BoundsChecks::Explicit, ..JitConfig::default() };
+/// assert_eq!(config.bounds_checks, BoundsChecks::Explicit);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BoundsChecks {
     /// Reserve address space with guard regions; no per-access checks.
@@ -27,6 +33,14 @@ pub enum BoundsChecks {
 
 impl BoundsChecks {
     /// Whether guard pages work on this host.
+    ///
+    /// ```
+    /// // 64-bit Unix hosts reserve address space for guard regions.
+    /// assert_eq!(
+    ///     wz_cranelift::BoundsChecks::guard_pages_supported(),
+    ///     cfg!(all(unix, target_pointer_width = "64"))
+    /// );
+    /// ```
     pub fn guard_pages_supported() -> bool {
         cfg!(all(unix, target_pointer_width = "64"))
     }

@@ -13,6 +13,13 @@
 use wasmparser::Operator;
 
 /// Which run-time limits compiled code checks. Both off (the default) costs nothing.
+///
+/// ```
+/// use wz_ir::Metering;
+/// let fuel = Metering { fuel: true, ..Metering::default() };
+/// assert!(fuel.any());
+/// assert!(!Metering::default().any()); // nothing compiled in
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Metering {
     /// Count operators against a fuel budget ([`crate::TrapCode::OutOfFuel`] when spent).
@@ -27,6 +34,13 @@ pub struct Metering {
 
 impl Metering {
     /// Whether any check (fuel or interruption) is compiled in.
+    ///
+    /// ```
+    /// use wz_ir::Metering;
+    /// assert!(Metering { interrupt: true, ..Metering::default() }.any());
+    /// // Listening alone is not a check.
+    /// assert!(!Metering { listen: true, ..Metering::default() }.any());
+    /// ```
     pub fn any(self) -> bool {
         self.fuel || self.interrupt
     }

@@ -3,6 +3,12 @@ use std::fmt;
 /// Why execution of WebAssembly code stopped abnormally.
 ///
 /// The same codes are produced by every engine for the same cause.
+///
+/// ```
+/// use wz_ir::TrapCode;
+/// assert_eq!(TrapCode::IntegerDivideByZero.to_string(), "integer divide by zero");
+/// assert_eq!(TrapCode::from_u8(TrapCode::StackOverflow as u8), Some(TrapCode::StackOverflow));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum TrapCode {
@@ -34,6 +40,10 @@ pub enum TrapCode {
 
 impl TrapCode {
     /// Every trap code, in numeric order.
+    ///
+    /// ```
+    /// assert!(wz_ir::TrapCode::ALL.iter().enumerate().all(|(i, c)| *c as usize == i));
+    /// ```
     pub const ALL: [TrapCode; 12] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
@@ -50,6 +60,10 @@ impl TrapCode {
     ];
 
     /// The trap message used by the WebAssembly specification's test suite.
+    ///
+    /// ```
+    /// assert_eq!(wz_ir::TrapCode::MemoryOutOfBounds.message(), "out of bounds memory access");
+    /// ```
     pub fn message(self) -> &'static str {
         match self {
             TrapCode::Unreachable => "unreachable",
@@ -68,6 +82,12 @@ impl TrapCode {
     }
 
     /// The code from its numeric value.
+    ///
+    /// ```
+    /// use wz_ir::TrapCode;
+    /// assert_eq!(TrapCode::from_u8(0), Some(TrapCode::Unreachable));
+    /// assert_eq!(TrapCode::from_u8(200), None);
+    /// ```
     pub fn from_u8(v: u8) -> Option<TrapCode> {
         TrapCode::ALL.get(v as usize).copied()
     }

@@ -7,6 +7,16 @@ use wz_ir::{Function, Metering};
 use crate::Error;
 
 /// Which engine runs a store's code.
+///
+/// ```
+/// use wz_store::{CompiledModule, Engine, Store};
+/// let engine = Engine::default_for_host();
+/// let wasm = wat::parse_str("(module (func (export \"f\")))").unwrap();
+/// // Modules are compiled for one engine and instantiated in stores of the same engine.
+/// let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+/// let mut store = Store::with_engine(engine);
+/// store.instantiate(&module, &[]).unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub enum Engine {
     /// The interpreter (wz-interp): runs everywhere, compiles fast.
@@ -16,6 +26,14 @@ pub enum Engine {
 }
 
 /// Options of the interpreter engine.
+///
+/// ```
+/// use wz_store::{Engine, InterpConfig, Metering};
+/// let engine = Engine::Interpreter(InterpConfig {
+///     metering: Metering { fuel: true, ..Metering::default() },
+/// });
+/// assert!(engine.metering().fuel);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct InterpConfig {
     /// The fuel and interrupt checks lowered into every function.
@@ -30,11 +48,19 @@ impl Default for Engine {
 
 impl Engine {
     /// The interpreter with default options.
+    ///
+    /// ```
+    /// assert_eq!(wz_store::Engine::interpreter().name(), "interp");
+    /// ```
     pub fn interpreter() -> Engine {
         Engine::Interpreter(InterpConfig::default())
     }
 
     /// The fuel and interrupt checks this engine compiles in.
+    ///
+    /// ```
+    /// assert!(!wz_store::Engine::interpreter().metering().any());
+    /// ```
     pub fn metering(&self) -> Metering {
         match self {
             Engine::Interpreter(config) => config.metering,
@@ -43,6 +69,13 @@ impl Engine {
     }
 
     /// The JIT with default options, or an error where it cannot run.
+    ///
+    /// ```
+    /// match wz_store::Engine::compiler() {
+    ///     Ok(engine) => assert_eq!(engine.name(), "jit"),
+    ///     Err(err) => assert!(err.to_string().contains("cannot run code")),
+    /// }
+    /// ```
     pub fn compiler() -> Result<Engine, Error> {
         Ok(Engine::Compiler(Arc::new(JitEngine::new(
             Default::default(),
@@ -50,6 +83,14 @@ impl Engine {
     }
 
     /// The JIT with the given options, or an error where it cannot run.
+    ///
+    /// ```
+    /// use wz_store::{BoundsChecks, Engine, JitConfig};
+    /// let config = JitConfig { bounds_checks: BoundsChecks::Explicit, ..JitConfig::default() };
+    /// if let Ok(engine) = Engine::compiler_with(config) {
+    ///     assert_eq!(engine.name(), "jit");
+    /// }
+    /// ```
     pub fn compiler_with(config: JitConfig) -> Result<Engine, Error> {
         Ok(Engine::Compiler(Arc::new(JitEngine::new(config)?)))
     }
@@ -57,6 +98,11 @@ impl Engine {
     /// The JIT where this host supports it (Linux on x86_64 and aarch64), else the
     /// interpreter. The JIT engine is created once per process and shared, so its
     /// per-signature trampolines are compiled once.
+    ///
+    /// ```
+    /// let name = wz_store::Engine::default_for_host().name();
+    /// assert!(name == "jit" || name == "interp");
+    /// ```
     pub fn default_for_host() -> Engine {
         static DEFAULT: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
         DEFAULT
@@ -65,6 +111,10 @@ impl Engine {
     }
 
     /// A short name: `interp` or `jit`.
+    ///
+    /// ```
+    /// assert_eq!(wz_store::Engine::interpreter().name(), "interp");
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             Engine::Interpreter(_) => "interp",
