@@ -337,8 +337,19 @@ fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
     use peers::Wz;
     use wz::RuntimeConfig;
     let mut out = String::from(
-        "| workload | engine | plain | interruption | fuel | both |\n|---|---|---|---|---|---|\n",
+        "| workload | engine | plain | interruption | fuel | both | listener |\n|---|---|---|---|---|---|---|\n",
     );
+    /// A listener on every function that does nothing: the cost of the hooks themselves.
+    struct Quiet;
+    impl wz::experimental::FunctionListener for Quiet {}
+    impl wz::experimental::FunctionListenerFactory for Quiet {
+        fn new_listener(
+            &self,
+            _: &wz::FunctionDefinition,
+        ) -> Option<std::sync::Arc<dyn wz::experimental::FunctionListener>> {
+            Some(std::sync::Arc::new(Quiet))
+        }
+    }
     let budget = || wz::CallContext::new().with_fuel(u64::MAX / 4);
     for (engine, base) in [
         ("wz-interp", RuntimeConfig::interpreter()),
@@ -358,6 +369,11 @@ fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
                     Wz::new("both", base.clone().with_fuel(true).with_interruption(true))?
                         .with_context(budget()),
                 ),
+                Box::new(Wz::new(
+                    "listener",
+                    base.clone()
+                        .with_function_listener_factory(std::sync::Arc::new(Quiet)),
+                )?),
             ];
             let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len()];
             for v in variants.iter_mut() {
@@ -380,12 +396,13 @@ fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
                 })
                 .collect();
             out.push_str(&format!(
-                "| {} | {engine} | {} | {} | {} | {} |\n",
+                "| {} | {engine} | {} | {} | {} | {} | {} |\n",
                 w.name,
                 format_duration(medians[0]),
                 ratio(Some(medians[1]), Some(medians[0])),
                 ratio(Some(medians[2]), Some(medians[0])),
                 ratio(Some(medians[3]), Some(medians[0])),
+                ratio(Some(medians[4]), Some(medians[0])),
             ));
         }
     }

@@ -91,21 +91,27 @@ impl Store {
     }
 
     fn enter_listened(&mut self, func: u32, params: &[u64]) -> Result<(), Error> {
-        let Some(listener) = self.funcs[func as usize].listener.clone() else {
+        if self.funcs[func as usize].listener.is_none() {
             return Ok(());
-        };
+        }
         self.listened.push(func);
-        guarded(|| listener.before(params))
+        match &self.funcs[func as usize].listener {
+            Some(listener) => guarded(|| listener.before(params)),
+            None => Ok(()),
+        }
     }
 
     fn exit_listened(&mut self, func: u32, results: &[u64]) -> Result<(), Error> {
-        let Some(listener) = self.funcs[func as usize].listener.clone() else {
+        if self.funcs[func as usize].listener.is_none() {
             return Ok(());
-        };
+        }
         if self.listened.last() == Some(&func) {
             self.listened.pop();
         }
-        guarded(|| listener.after(results))
+        match &self.funcs[func as usize].listener {
+            Some(listener) => guarded(|| listener.after(results)),
+            None => Ok(()),
+        }
     }
 
     /// Aborts the listened calls above `depth` with `error`, innermost first.

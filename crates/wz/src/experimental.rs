@@ -55,6 +55,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wz_store::{Error, FuncListener};
@@ -140,6 +141,9 @@ impl fmt::Debug for dyn FunctionListenerFactory {
 /// A listening runtime's shared state: its factory and the current call's.
 pub(crate) struct Listening {
     runtime: Option<Arc<dyn FunctionListenerFactory>>,
+    /// Whether `call` holds a factory: checked first, so that runtime-wide listeners do not
+    /// take the lock on every event.
+    call_active: AtomicBool,
     call: Mutex<Option<CallListeners>>,
 }
 
@@ -161,6 +165,7 @@ impl Listening {
     pub(crate) fn new(runtime: Option<Arc<dyn FunctionListenerFactory>>) -> Arc<Self> {
         Arc::new(Listening {
             runtime,
+            call_active: AtomicBool::new(false),
             call: Mutex::new(None),
         })
     }
@@ -184,9 +189,11 @@ impl Listening {
             factory,
             chosen: HashMap::new(),
         });
+        self.call_active.store(true, Ordering::Release);
     }
 
     pub(crate) fn end_call(&self) {
+        self.call_active.store(false, Ordering::Release);
         *self.call.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
@@ -199,42 +206,51 @@ struct Hook {
 }
 
 impl Hook {
-    fn listener(&self) -> Option<Arc<dyn FunctionListener>> {
-        let mut call = self
-            .listening
-            .call
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        match call.as_mut() {
-            Some(call) => {
-                let key = self as *const Hook as usize;
-                let factory = &call.factory;
-                call.chosen
-                    .entry(key)
-                    .or_insert_with(|| factory.new_listener(&self.definition))
-                    .clone()
+    /// Runs `event` on this function's listener: the current call's, if it brought a
+    /// factory, else the runtime's.
+    #[inline]
+    fn with_listener(&self, event: impl FnOnce(&dyn FunctionListener)) {
+        if !self.listening.call_active.load(Ordering::Acquire) {
+            if let Some(l) = &self.runtime {
+                event(&**l);
             }
-            None => self.runtime.clone(),
+            return;
+        }
+        let listener = {
+            let mut call = self
+                .listening
+                .call
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match call.as_mut() {
+                Some(call) => {
+                    let key = self as *const Hook as usize;
+                    let factory = &call.factory;
+                    call.chosen
+                        .entry(key)
+                        .or_insert_with(|| factory.new_listener(&self.definition))
+                        .clone()
+                }
+                None => self.runtime.clone(),
+            }
+        };
+        // The lock is released: the listener may take its time.
+        if let Some(l) = listener {
+            event(&*l);
         }
     }
 }
 
 impl FuncListener for Hook {
     fn before(&self, params: &[u64]) {
-        if let Some(l) = self.listener() {
-            l.before(&self.definition, params);
-        }
+        self.with_listener(|l| l.before(&self.definition, params));
     }
 
     fn after(&self, results: &[u64]) {
-        if let Some(l) = self.listener() {
-            l.after(&self.definition, results);
-        }
+        self.with_listener(|l| l.after(&self.definition, results));
     }
 
     fn abort(&self, error: &Error) {
-        if let Some(l) = self.listener() {
-            l.abort(&self.definition, error);
-        }
+        self.with_listener(|l| l.abort(&self.definition, error));
     }
 }
