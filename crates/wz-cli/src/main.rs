@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -72,22 +73,9 @@ impl EngineArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Instantiate a module and call one exported function, printing its results.
-    Run {
-        /// The module, binary (.wasm) or text (.wat).
-        file: PathBuf,
-        /// The exported function to call.
-        #[arg(long)]
-        invoke: String,
-        /// Arguments for the function, one per parameter.
-        #[arg(allow_negative_numbers = true)]
-        args: Vec<String>,
-        /// Log every function call, return and abort to stderr, indented by depth.
-        #[arg(long)]
-        trace: bool,
-        #[command(flatten)]
-        engine: EngineArgs,
-    },
+    /// Run a program: a WASI command's `_start` (its exit code becomes wz's), or with
+    /// `--invoke`, one exported function, printing its results.
+    Run(RunArgs),
     /// Run WebAssembly spec scripts and report, per file and in total, what passed.
     Wast {
         #[command(flatten)]
@@ -101,13 +89,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run {
-            file,
-            invoke,
-            args,
-            trace,
-            engine,
-        } => run(&file, &invoke, &args, trace, &engine),
+        Command::Run(args) => run(&args),
         Command::Wast { engine, files } => wast(&engine, &files),
     };
     match outcome {
@@ -122,42 +104,186 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(
-    file: &PathBuf,
-    name: &str,
-    args: &[String],
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The module, binary (.wasm) or text (.wat).
+    file: PathBuf,
+    /// Call this exported function (ARGS are its parameters) instead of running `_start`.
+    #[arg(long, value_name = "FUNC")]
+    invoke: Option<String>,
+    /// Mount a host directory for the guest, at GUEST (default: the same path).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Mount a host directory read-only.
+    #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+    dirs_ro: Vec<String>,
+    /// Set an environment variable for the guest.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+    /// Give the guest wz's own environment variables (before the --env ones).
+    #[arg(long)]
+    env_inherit: bool,
+    /// Stop the program after this long (for example 500ms, 10s, 2m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+    /// Stop the program after it has run this many wasm operators.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Keep compiled code in this directory, to start faster next time.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// Log every function call, return and abort to stderr, indented by depth.
+    #[arg(long)]
     trace: bool,
-    engine: &EngineArgs,
-) -> anyhow::Result<ExitCode> {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// The program's arguments (after its name), or the function's with --invoke.
+    #[arg(allow_negative_numbers = true, trailing_var_arg = true)]
+    args: Vec<String>,
+}
+
+/// A duration like `250ms`, `10s`, `2m` or `1h` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration (try 500ms, 10s or 2m)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit \"{unit}\" in \"{text}\" (ms, s, m or h)"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("\"{text}\": {e}"))
+}
+
+/// `HOST[::GUEST]` as (host path, guest path).
+fn mount(spec: &str) -> (PathBuf, String) {
+    match spec.split_once("::") {
+        Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+        None => (PathBuf::from(spec), spec.to_string()),
+    }
+}
+
+fn run(a: &RunArgs) -> anyhow::Result<ExitCode> {
+    let file = &a.file;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let mut config = engine.config();
-    if trace {
+    let mut config = a.engine.config();
+    if a.trace {
         config = config.with_function_listener_factory(Arc::new(TraceAll(Arc::default())));
     }
+    if a.fuel.is_some() {
+        config = config.with_fuel(true);
+    }
+    if a.timeout.is_some() {
+        config = config.with_interruption(true);
+    }
+    if let Some(dir) = &a.cache {
+        config = config.with_compilation_cache(&wz::CompilationCache::with_dir(dir)?);
+    }
+    let mut limits = wz::CallContext::new();
+    if let Some(fuel) = a.fuel {
+        limits = limits.with_fuel(fuel);
+    }
+    if let Some(timeout) = a.timeout {
+        limits = limits.with_timeout(timeout);
+    }
     let runtime = Runtime::with_config(config)?;
+    wz_wasi::instantiate(&runtime)?;
     let compiled = runtime.compile_module(&bytes)?;
+    let mut fs = wz::FsConfig::new();
+    for (spec, read_only) in a
+        .dirs
+        .iter()
+        .map(|d| (d, false))
+        .chain(a.dirs_ro.iter().map(|d| (d, true)))
+    {
+        let (host, guest) = mount(spec);
+        if !host.is_dir() {
+            bail!("--dir {spec}: {} is not a directory", host.display());
+        }
+        fs = if read_only {
+            fs.with_read_only_dir_mount(host, &guest)
+        } else {
+            fs.with_dir_mount(host, &guest)
+        };
+    }
+    let mut module_config = ModuleConfig::new()
+        .with_stdin(std::io::stdin())
+        .with_stdout(std::io::stdout())
+        .with_stderr(std::io::stderr())
+        .with_sys_walltime()
+        .with_sys_nanotime()
+        .with_sys_nanosleep()
+        .with_fs_config(fs)
+        .with_call_context(limits.clone());
+    if let Ok(random) = std::fs::File::open("/dev/urandom") {
+        module_config = module_config.with_rand_source(random);
+    }
+    if a.env_inherit {
+        for (key, value) in std::env::vars() {
+            module_config = module_config.with_env(&key, &value);
+        }
+    }
+    for pair in &a.env {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("--env {pair}: expected KEY=VALUE"))?;
+        module_config = module_config.with_env(key, value);
+    }
+    let Some(name) = &a.invoke else {
+        // A WASI command: `_start` runs as the module is instantiated.
+        let program = file.display().to_string();
+        let argv: Vec<&str> = std::iter::once(program.as_str())
+            .chain(a.args.iter().map(String::as_str))
+            .collect();
+        return match runtime.instantiate_module(&compiled, module_config.with_args(&argv)) {
+            Ok(_) => Ok(ExitCode::SUCCESS),
+            Err(e) if matches!(e.kind(), wz::ErrorKind::Exit(_)) => {
+                Ok(ExitCode::from(e.exit_code().unwrap_or(1) as u8))
+            }
+            Err(e) => Err(e.into()),
+        };
+    };
     // The function to call is given explicitly, so no start function runs first.
-    let config = ModuleConfig::new().with_start_functions(&[]);
-    let module = runtime.instantiate_module(&compiled, config)?;
+    let module = runtime.instantiate_module(
+        &compiled,
+        module_config
+            .with_args(&[&file.display().to_string()])
+            .with_start_functions(&[]),
+    )?;
     let func = module
         .exported_function(name)
         .with_context(|| format!("{} exports no function named \"{name}\"", file.display()))?;
     let ty = func.definition().ty().clone();
-    if ty.params().len() != args.len() {
+    if ty.params().len() != a.args.len() {
         bail!(
             "\"{name}\" takes {} arguments ({}), got {}",
             ty.params().len(),
             ty,
-            args.len()
+            a.args.len()
         );
     }
     let values = ty
         .params()
         .iter()
-        .zip(args)
-        .map(|(t, a)| parse_arg(*t, a))
+        .zip(&a.args)
+        .map(|(t, arg)| parse_arg(*t, arg))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let results = func.call_values(&values)?;
+    let results = match func.call_values_with(&limits, &values) {
+        Err(e) if matches!(e.kind(), wz::ErrorKind::Exit(_)) => {
+            return Ok(ExitCode::from(e.exit_code().unwrap_or(1) as u8));
+        }
+        other => other?,
+    };
     let text: Vec<String> = results.iter().map(format_val).collect();
     println!("{}", text.join(" "));
     Ok(ExitCode::SUCCESS)

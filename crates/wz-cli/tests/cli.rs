@@ -125,8 +125,14 @@ fn every_engine_gives_the_same_results_and_traps() {
         &["--engine", "jit", "--bounds-checks", "explicit"],
     ];
     for engine in engines {
+        // Options go before the module: what follows it belongs to the program.
         let with = |args: &[&str]| -> Vec<String> {
-            args.iter().chain(engine).map(|s| s.to_string()).collect()
+            args[..1]
+                .iter()
+                .chain(engine)
+                .chain(&args[1..])
+                .map(|s| s.to_string())
+                .collect()
         };
         let run = |args: &[&str]| {
             let args = with(args);
@@ -205,4 +211,96 @@ fn trace_logs_calls_returns_and_aborts() {
         ],
         "{stderr}"
     );
+}
+
+#[test]
+fn runs_wasi_programs_with_their_exit_codes_mounts_and_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wz"))
+        .args([
+            "run",
+            "--dir",
+            "examples::/ex",
+            "examples/wordcount.wasm",
+            "/ex/poem.txt",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "4 28 151 /ex/poem.txt\n"
+    );
+    // Outside the mount: the guest's own error, and its exit code.
+    let out = Command::new(env!("CARGO_BIN_EXE_wz"))
+        .args([
+            "run",
+            "--dir-ro",
+            "examples::/ex",
+            "examples/wordcount.wasm",
+            "/ex/../Cargo.toml",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    for engine in ["interp", "jit"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_wz"))
+            .args(["run", "--engine", engine, "--env", "WHO=cli"])
+            .args(["tests/wasi/args_env.wasm", "9", "-x"])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(9), "{engine}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "argc=3\nargv[1]=9\nargv[2]=-x\nenv WHO=cli\nWHO=cli\n",
+            "{engine}"
+        );
+    }
+}
+
+#[test]
+fn limits_and_bad_flags_are_one_line() {
+    let (ok, _, stderr) = wz(&[
+        "run",
+        "--fuel",
+        "500",
+        "examples/fib.wat",
+        "--invoke",
+        "fib",
+        "25",
+    ]);
+    assert!(!ok);
+    assert!(stderr.starts_with("wz: out of fuel"), "{stderr}");
+    let (ok, _, stderr) = wz(&[
+        "run",
+        "--timeout",
+        "20ms",
+        "examples/fib.wat",
+        "--invoke",
+        "fib",
+        "45",
+    ]);
+    assert!(!ok);
+    assert!(stderr.starts_with("wz: interrupted"), "{stderr}");
+    for (args, expected) in [
+        (
+            &["run", "--timeout", "soon", "examples/fib.wat"][..],
+            "not a duration",
+        ),
+        (
+            &["run", "--dir", "no/such/dir", "examples/wordcount.wasm"][..],
+            "is not a directory",
+        ),
+        (
+            &["run", "--env", "NOEQUALS", "examples/wordcount.wasm"][..],
+            "expected KEY=VALUE",
+        ),
+    ] {
+        let (ok, _, stderr) = wz(args);
+        assert!(!ok, "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }

@@ -300,6 +300,8 @@ pub struct System {
     nanotime_resolution: Duration,
     nanosleep: Nanosleep,
     rand: SharedReader,
+    /// State host modules keep per instance (see [`System::state`]), one value per type.
+    states: Mutex<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
 }
 
 impl fmt::Debug for System {
@@ -372,6 +374,7 @@ impl System {
                 .rand
                 .clone()
                 .unwrap_or_else(|| Arc::new(Mutex::new(FixedSeedRandom::default()))),
+            states: Mutex::new(Vec::new()),
         }
     }
 
@@ -668,6 +671,45 @@ impl System {
     /// ```
     pub fn nanosleep(&self, nanos: i64) {
         (self.nanosleep)(nanos)
+    }
+
+    /// The instance's value of type `T`, created by `init` on first use: where a host module
+    /// keeps what it tracks per instance (WASI its open file descriptors). One value per type
+    /// per instance; it lives as long as the instance's system.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # fn system(config: wz::ModuleConfig) -> Arc<wz::System> {
+    /// #     let runtime = wz::Runtime::new();
+    /// #     let seen = Arc::new(Mutex::new(None));
+    /// #     let slot = seen.clone();
+    /// #     runtime.new_host_module_builder("probe").new_function_builder()
+    /// #         .with_func(move |caller: &mut wz::Caller<'_>| {
+    /// #             *slot.lock().unwrap() = wz::System::of(caller);
+    /// #         })
+    /// #         .export("see").instantiate().unwrap();
+    /// #     let compiled = runtime.compile_module(br#"(module (import "probe" "see" (func $see))
+    /// #         (func (export "_start") (call $see)))"#).unwrap();
+    /// #     runtime.instantiate_module(&compiled, config).unwrap();
+    /// #     let system = seen.lock().unwrap().take().unwrap();
+    /// #     system
+    /// # }
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// #[derive(Default)]
+    /// struct Calls(AtomicU32);
+    /// let sys = system(wz::ModuleConfig::new());
+    /// sys.state(Calls::default).0.fetch_add(1, Ordering::Relaxed);
+    /// // The same value the next time.
+    /// assert_eq!(sys.state(Calls::default).0.load(Ordering::Relaxed), 1);
+    /// ```
+    pub fn state<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = states.iter().find_map(|s| s.clone().downcast::<T>().ok()) {
+            return found;
+        }
+        let value = Arc::new(init());
+        states.push(value.clone());
+        value
     }
 
     /// Fills `buf` from the random source.
