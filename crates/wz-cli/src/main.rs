@@ -138,7 +138,7 @@ struct RunArgs {
     #[command(flatten)]
     engine: EngineArgs,
     /// The program's arguments (after its name), or the function's with --invoke.
-    #[arg(allow_negative_numbers = true, trailing_var_arg = true)]
+    #[arg(allow_hyphen_values = true, trailing_var_arg = true)]
     args: Vec<String>,
 }
 

@@ -1,0 +1,8 @@
+(set-logic QF_BV)
+(declare-const x (_ BitVec 32))
+(declare-const y (_ BitVec 32))
+(assert (= (bvadd x y) #x00000028))
+(assert (= (bvmul x #x00000003) y))
+(check-sat)
+(get-model)
+(exit)

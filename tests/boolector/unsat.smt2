@@ -1,0 +1,6 @@
+(set-logic QF_BV)
+(declare-const a (_ BitVec 8))
+(assert (bvult a #x05))
+(assert (bvugt a #x09))
+(check-sat)
+(exit)
