@@ -174,19 +174,20 @@ impl fmt::Debug for FuncType {
 }
 
 impl fmt::Display for FuncType {
+    /// The text format's notation: `(func (param i32 i64) (result f32))`, leaving out an
+    /// empty list (`(func)` takes and returns nothing).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |tys: &[ValType]| {
-            tys.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        write!(
-            f,
-            "(func (param {}) (result {}))",
-            list(self.params()),
-            list(self.results())
-        )
+        f.write_str("(func")?;
+        for (word, tys) in [("param", self.params()), ("result", self.results())] {
+            if !tys.is_empty() {
+                write!(f, " ({word}")?;
+                for t in tys {
+                    write!(f, " {t}")?;
+                }
+                f.write_str(")")?;
+            }
+        }
+        f.write_str(")")
     }
 }
 

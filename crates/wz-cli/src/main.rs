@@ -1,7 +1,7 @@
 //! The `wz` command.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -76,6 +76,27 @@ enum Command {
     /// Run a program: a WASI command's `_start` (its exit code becomes wz's), or with
     /// `--invoke`, one exported function, printing its results.
     Run(RunArgs),
+    /// Compile a module ahead of time: into a cache directory (which `wz run --cache` then
+    /// loads without compiling) and/or into an artifact file.
+    Compile {
+        /// The module, binary (.wasm) or text (.wat).
+        file: PathBuf,
+        /// The compilation cache directory to fill.
+        #[arg(long, value_name = "DIR")]
+        cache: Option<PathBuf>,
+        /// Write the compiled code as an artifact (a relocatable ELF object) to this file.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        engine: EngineArgs,
+    },
+    /// Describe a module: imports, exports, memories, tables, sections and sizes.
+    Inspect {
+        /// The module, binary (.wasm) or text (.wat).
+        file: PathBuf,
+    },
+    /// Print wz's version.
+    Version,
     /// Run WebAssembly spec scripts and report, per file and in total, what passed.
     Wast {
         #[command(flatten)]
@@ -87,9 +108,39 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap's own text, on stdout.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line: clap's first paragraph joined, without its "error: " prefix (and
+            // without the tips and usage that follow).
+            let text = e.to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            eprintln!("wz: {}", first.join(" ").trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match cli.command {
         Command::Run(args) => run(&args),
+        Command::Compile {
+            file,
+            cache,
+            output,
+            engine,
+        } => compile(&file, cache.as_deref(), output.as_deref(), &engine),
+        Command::Inspect { file } => inspect(&file),
+        Command::Version => {
+            println!("wz {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Wast { engine, files } => wast(&engine, &files),
     };
     match outcome {
@@ -286,6 +337,131 @@ fn run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     };
     let text: Vec<String> = results.iter().map(format_val).collect();
     println!("{}", text.join(" "));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A module's bytes: read from `file`, text converted to binary.
+fn module_bytes(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    wat::parse_bytes(&bytes)
+        .map(|b| b.into_owned())
+        .map_err(|e| anyhow::anyhow!("invalid module: {}", e.to_string().replace('\n', " ")))
+}
+
+fn compile(
+    file: &Path,
+    cache: Option<&Path>,
+    output: Option<&Path>,
+    engine: &EngineArgs,
+) -> anyhow::Result<ExitCode> {
+    if cache.is_none() && output.is_none() {
+        bail!("nothing to do: give --cache DIR and/or --output FILE");
+    }
+    let bytes = module_bytes(file)?;
+    let config = engine.config();
+    if let Some(dir) = cache {
+        let cache = wz::CompilationCache::with_dir(dir)?;
+        let runtime = Runtime::with_config(config.clone().with_compilation_cache(&cache))?;
+        runtime.compile_module(&bytes)?;
+    }
+    if let Some(path) = output {
+        let artifact = wz_store::CompiledModule::compile_artifact(
+            &bytes,
+            Features::default(),
+            &config.engine()?,
+        )?;
+        std::fs::write(path, artifact)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn limits(l: &wz_binary::Limits) -> String {
+    match l.max {
+        Some(max) => format!("{}..{max}", l.min),
+        None => format!("{}..", l.min),
+    }
+}
+
+fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
+    let bytes = module_bytes(file)?;
+    let m = wz_binary::Module::decode(&bytes, Features::default())?;
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(format!(
+        "module {}",
+        m.names.module.as_deref().unwrap_or("(unnamed)")
+    ));
+    line(format!("size {} bytes", bytes.len()));
+    line(format!("imports {}", m.imports.len()));
+    for i in &m.imports {
+        let what = match i.kind {
+            wz_binary::ImportKind::Func(t) => match m.types.get(t as usize) {
+                Some(ty) => format!("func {ty}"),
+                None => "func".to_string(),
+            },
+            wz_binary::ImportKind::Table(t) => {
+                format!("table {:?} {}", t.element, limits(&t.limits))
+            }
+            wz_binary::ImportKind::Memory(t) => format!("memory {} pages", limits(&t.limits)),
+            wz_binary::ImportKind::Global(g) => {
+                format!(
+                    "global {}{}",
+                    if g.mutable { "mut " } else { "" },
+                    g.content
+                )
+            }
+        };
+        line(format!("  {}.{}: {what}", i.module, i.name));
+    }
+    line(format!("exports {}", m.exports.len()));
+    for e in &m.exports {
+        let what = match e.kind {
+            wz_binary::ExternKind::Func(i) => match m.func_type(i) {
+                Some(ty) => format!("func {i} {ty}"),
+                None => format!("func {i}"),
+            },
+            wz_binary::ExternKind::Table(i) => format!("table {i}"),
+            wz_binary::ExternKind::Memory(i) => format!("memory {i}"),
+            wz_binary::ExternKind::Global(i) => format!("global {i}"),
+        };
+        line(format!("  {}: {what}", e.name));
+    }
+    for (i, mem) in m.memories.iter().enumerate() {
+        let origin = if (i as u32) < m.num_imported_memories {
+            " (imported)"
+        } else {
+            ""
+        };
+        line(format!("memory {i}: {} pages{origin}", limits(&mem.limits)));
+    }
+    for (i, t) in m.tables.iter().enumerate() {
+        line(format!("table {i}: {:?} {}", t.element, limits(&t.limits)));
+    }
+    let code: usize = m.bodies.iter().map(|b| b.code.len()).sum();
+    line(format!(
+        "functions {} imported, {} defined ({code} bytes of code)",
+        m.num_imported_funcs,
+        m.bodies.len()
+    ));
+    line(format!("globals {}", m.globals.len()));
+    let data: usize = m.datas.iter().map(|d| d.range.len()).sum();
+    line(format!("data segments {} ({data} bytes)", m.datas.len()));
+    line(format!("element segments {}", m.elements.len()));
+    if let Some(start) = m.start {
+        line(format!("start function {start}"));
+    }
+    line(format!("custom sections {}", m.custom_sections.len()));
+    for c in &m.custom_sections {
+        line(format!("  {}: {} bytes", c.name, c.range.len()));
+    }
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -304,3 +304,105 @@ fn limits_and_bad_flags_are_one_line() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn version_inspect_and_compile() {
+    let (ok, stdout, _) = wz(&["version"]);
+    assert!(ok);
+    assert_eq!(stdout, format!("wz {}\n", env!("CARGO_PKG_VERSION")));
+
+    let (ok, stdout, _) = wz(&["inspect", "examples/fib.wat"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("  fib: func 0 (func (param i32) (result i32))\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("functions 0 imported, 1 defined"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  name: "), "{stdout}");
+    let (ok, stdout, _) = wz(&["inspect", "examples/wordcount.wasm"]);
+    assert!(ok);
+    assert!(
+        stdout.contains(
+            "  wasi_snapshot_preview1.fd_write: func (func (param i32 i32 i32 i32) (result i32))\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  _start: func"), "{stdout}");
+
+    let dir = std::env::temp_dir().join(format!("wz-cli-compile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cache = dir.join("cache");
+    let artifact = dir.join("wordcount.wzo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ok, _, stderr) = wz(&[
+        "compile",
+        "--engine",
+        "jit",
+        "--cache",
+        cache.to_str().unwrap(),
+        "-o",
+        artifact.to_str().unwrap(),
+        "examples/wordcount.wasm",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(std::fs::read(&artifact).unwrap().starts_with(b"\x7fELF"));
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+    // A run through the filled cache gives the same answer.
+    let (ok, stdout, _) = wz(&[
+        "run",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--dir",
+        "examples::/ex",
+        "examples/wordcount.wasm",
+        "/ex/poem.txt",
+    ]);
+    assert!(ok);
+    assert_eq!(stdout, "4 28 151 /ex/poem.txt\n");
+    let (ok, _, stderr) = wz(&["compile", "examples/fib.wat"]);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "wz: nothing to do: give --cache DIR and/or --output FILE\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_and_unknown_imports_are_one_line() {
+    let dir = std::env::temp_dir().join(format!("wz-cli-imports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let module = dir.join("imports.wat");
+    std::fs::write(
+        &module,
+        r#"(module (import "env" "missing" (func (param i32))))"#,
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["run", "--bogus", "x.wasm"],
+            "wz: unexpected argument '--bogus' found\n",
+        ),
+        (
+            &["frobnicate"],
+            "wz: unrecognized subcommand 'frobnicate'\n",
+        ),
+        (
+            &["run"],
+            "wz: the following required arguments were not provided: <FILE>\n",
+        ),
+        (
+            &["run", module.to_str().unwrap()],
+            "wz: link error: unknown import \"env\" \"missing\": no module \"env\" is instantiated\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (ok, _, stderr) = wz(args);
+        assert!(!ok, "{args:?}");
+        assert_eq!(stderr, expected, "{args:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

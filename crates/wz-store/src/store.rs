@@ -301,8 +301,8 @@ impl Store {
             .map(|import| {
                 let instance = self.instance_by_name(&import.module).ok_or_else(|| {
                     Error::link(format!(
-                        "unknown import: module \"{}\" is not instantiated",
-                        import.module
+                        "unknown import \"{}\" \"{}\": no module \"{}\" is instantiated",
+                        import.module, import.name, import.module
                     ))
                 })?;
                 self.export(instance, &import.name).ok_or_else(|| {
