@@ -111,8 +111,9 @@ impl From<io::Error> for Errno {
         }
         match e.kind() {
             io::ErrorKind::NotFound => Errno::Noent,
-            // cap-std refuses paths that would leave the sandbox with this kind and no OS code.
-            io::ErrorKind::PermissionDenied => Errno::Notcapable,
+            // cap-std refuses paths that would leave the sandbox with this kind and no OS code;
+            // EPERM is what wasmtime reports for them too.
+            io::ErrorKind::PermissionDenied => Errno::Perm,
             io::ErrorKind::AlreadyExists => Errno::Exist,
             io::ErrorKind::InvalidInput => Errno::Inval,
             io::ErrorKind::Interrupted => Errno::Intr,
@@ -217,6 +218,6 @@ mod tests {
         assert_eq!(os(39), Errno::Notempty);
         assert_eq!(os(30), Errno::Rofs);
         let escape = io::Error::new(io::ErrorKind::PermissionDenied, "outside the sandbox");
-        assert_eq!(Errno::from(escape), Errno::Notcapable);
+        assert_eq!(Errno::from(escape), Errno::Perm);
     }
 }

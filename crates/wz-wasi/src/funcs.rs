@@ -665,8 +665,8 @@ impl Ctx<'_> {
             return Err(Errno::Rofs);
         }
         let entry = if oflags & OFLAGS_DIRECTORY != 0 {
-            if write || creates {
-                return Err(Errno::Isdir);
+            if oflags & OFLAGS_CREAT != 0 {
+                return Err(Errno::Inval);
             }
             let opened = match follow {
                 FollowSymlinks::Yes => dir.open_dir(&path)?,

@@ -222,3 +222,22 @@ fn the_default_system_is_deterministic() {
         assert_eq!(text, b.out(), "{engine}");
     }
 }
+
+#[test]
+fn raw_calls_return_the_witx_errno_values() {
+    for (engine, config) in engines() {
+        let dir = scratch(&format!("raw-{engine}"));
+        let fs = wz::FsConfig::new().with_dir_mount(&dir, "/data");
+        let out = run(config, "raw_calls", |c| c.with_fs_config(fs));
+        let text = out.out();
+        assert_eq!(out.exit, 0, "{engine}: {text}");
+        assert!(!text.contains("FAIL"), "{engine}: {text}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("ok ")).count(),
+            87,
+            "{engine}: {text}"
+        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{engine}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
