@@ -279,15 +279,20 @@ fn run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Ok(random) = std::fs::File::open("/dev/urandom") {
         module_config = module_config.with_rand_source(random);
     }
-    if a.env_inherit {
-        for (key, value) in std::env::vars() {
-            module_config = module_config.with_env(&key, &value);
-        }
-    }
+    // wz's own variables first (with --env-inherit), each --env replacing one of the same name.
+    let mut env: Vec<(String, String)> = if a.env_inherit {
+        std::env::vars().collect()
+    } else {
+        Vec::new()
+    };
     for pair in &a.env {
         let (key, value) = pair
             .split_once('=')
             .with_context(|| format!("--env {pair}: expected KEY=VALUE"))?;
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    for (key, value) in &env {
         module_config = module_config.with_env(key, value);
     }
     let Some(name) = &a.invoke else {

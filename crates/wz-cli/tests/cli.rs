@@ -262,6 +262,29 @@ fn runs_wasi_programs_with_their_exit_codes_mounts_and_environment() {
 }
 
 #[test]
+fn env_inherit_passes_wz_s_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wz"))
+        .args([
+            "run",
+            "--env-inherit",
+            "--env",
+            "WHO=flag",
+            "tests/wasi/args_env.wasm",
+        ])
+        .env("WZ_TEST_INHERITED", "yes")
+        .env("WHO", "inherited")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("env WZ_TEST_INHERITED=yes\n"), "{stdout}");
+    // --env replaces an inherited variable of the same name.
+    assert!(stdout.ends_with("WHO=flag\n"), "{stdout}");
+    assert!(!stdout.contains("WHO=inherited"), "{stdout}");
+}
+
+#[test]
 fn limits_and_bad_flags_are_one_line() {
     let (ok, _, stderr) = wz(&[
         "run",

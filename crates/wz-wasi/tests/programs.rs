@@ -241,3 +241,39 @@ fn raw_calls_return_the_witx_errno_values() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn proc_exit_closes_only_its_module() {
+    for (engine, config) in engines() {
+        let runtime = Runtime::with_config(config).unwrap();
+        wz_wasi::instantiate(&runtime).unwrap();
+        let compiled = runtime.compile_module(&program("args_env")).unwrap();
+        let err = runtime
+            .instantiate_module(
+                &compiled,
+                ModuleConfig::new()
+                    .with_name("first")
+                    .with_args(&["args_env", "3"]),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), wz::ErrorKind::Exit(3)),
+            "{engine}: {err}"
+        );
+        assert_eq!(err.to_string(), "exited with code 3");
+        // The exited module is gone; the runtime and WASI go on serving others.
+        assert!(runtime.module("first").is_none(), "{engine}");
+        let out = Buffer::default();
+        let err = runtime
+            .instantiate_module(
+                &compiled,
+                ModuleConfig::new()
+                    .with_name("first")
+                    .with_args(&["args_env", "0"])
+                    .with_stdout(out.clone()),
+            )
+            .err();
+        assert!(err.is_none(), "{engine}: {err:?}");
+        assert!(out.text().starts_with("argc=2\n"), "{engine}");
+    }
+}
