@@ -25,6 +25,8 @@ int main(void) {
   expect_erofs("unlink", unlink("/ro/input.txt"));
   expect_erofs("rename", rename("/ro/input.txt", "/ro/other.txt"));
   expect_erofs("symlink", symlink("input.txt", "/ro/link"));
+  // A hard link from the read-only mount into the writable one would make the file writable.
+  expect_erofs("link out of the mount", link("/ro/input.txt", "/rw/input-link.txt"));
   printf("%d failures\n", failures);
   return failures != 0;
 }

@@ -787,7 +787,9 @@ impl Ctx<'_> {
         new_path: u32,
         new_len: u32,
     ) -> WasiResult {
-        let (old_dir, _) = self.dir(old_fd)?;
+        // Both sides must be writable: a link into a writable mount would otherwise let the
+        // guest write a file of a read-only one.
+        let old_dir = self.writable_dir(old_fd)?;
         let new_dir = self.writable_dir(new_fd)?;
         let old = self.path(old_path, old_len)?;
         let new = self.path(new_path, new_len)?;
@@ -939,7 +941,10 @@ impl Ctx<'_> {
             b[0..8].copy_from_slice(&s.userdata.to_le_bytes());
             b[8..10].copy_from_slice(&error.map_or(0, |e| e as u16).to_le_bytes());
             b[10] = s.kind;
-            let at = events.checked_add(count * 32).ok_or(Errno::Fault)?;
+            let at = count
+                .checked_mul(32)
+                .and_then(|off| events.checked_add(off))
+                .ok_or(Errno::Fault)?;
             self.mem.write(at, &b)?;
             count += 1;
         }

@@ -171,15 +171,18 @@ fn no_path_leaves_the_mount() {
 fn read_only_mounts_refuse_writes_with_erofs() {
     for (engine, config) in engines() {
         let dir = scratch(&format!("ro-{engine}"));
+        let rw = scratch(&format!("rw-{engine}"));
         std::fs::write(dir.join("input.txt"), "read me\n").unwrap();
-        let fs = wz::FsConfig::new().with_read_only_dir_mount(&dir, "/ro");
+        let fs = wz::FsConfig::new()
+            .with_read_only_dir_mount(&dir, "/ro")
+            .with_dir_mount(&rw, "/rw");
         let out = run(config, "readonly", |c| c.with_fs_config(fs));
         let text = out.out();
         assert_eq!(out.exit, 0, "{engine}: {text}");
         assert!(text.starts_with("read read me\n"), "{text}");
         assert_eq!(
             text.lines().filter(|l| l.starts_with("refused ")).count(),
-            7,
+            8,
             "{text}"
         );
         assert_eq!(
@@ -187,7 +190,9 @@ fn read_only_mounts_refuse_writes_with_erofs() {
             "read me\n"
         );
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "{engine}");
+        assert_eq!(std::fs::read_dir(&rw).unwrap().count(), 0, "{engine}");
         std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&rw).unwrap();
     }
 }
 
