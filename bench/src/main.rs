@@ -254,6 +254,60 @@ fn run_workloads(
     Ok(rows)
 }
 
+/// Per-call time of a typed host-to-wasm call (`add1(x)`, a million in a Rust loop, through
+/// the harness's `dyn Engine`, which every engine pays alike) and of a wasm-to-host call (a
+/// wasm loop calling the host's `add1` a million times).
+fn run_calls(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
+    const N: i32 = 1_000_000;
+    let mut to_wasm = Vec::new();
+    let mut to_host = Vec::new();
+    for e in engines.iter_mut() {
+        eprintln!("calls on {}", e.name());
+        e.setup_calls()?;
+        if e.call_wasm(41)? != 42 || e.call_host(1000)? != 1000 {
+            bail!(
+                "{}: the call benchmark module computes the wrong values",
+                e.name()
+            );
+        }
+        let (mut wasm_times, mut host_times) = (Vec::new(), Vec::new());
+        for _ in 0..EXECUTE_ROUNDS {
+            let t = Instant::now();
+            let mut x = 0;
+            for _ in 0..N {
+                x = e.call_wasm(x)?;
+            }
+            wasm_times.push(t.elapsed() / N as u32);
+            if x != N {
+                bail!("{}: {N} calls of add1 gave {x}", e.name());
+            }
+            let t = Instant::now();
+            let sum = e.call_host(N)?;
+            host_times.push(t.elapsed() / N as u32);
+            if sum != N {
+                bail!("{}: {N} host calls gave {sum}", e.name());
+            }
+        }
+        for (times, out) in [(wasm_times, &mut to_wasm), (host_times, &mut to_host)] {
+            let mut times = times;
+            times.sort();
+            out.push(Some(times[times.len() / 2]));
+        }
+    }
+    Ok(vec![
+        Row {
+            workload: "calls".into(),
+            phase: "host→wasm call",
+            times: to_wasm,
+        },
+        Row {
+            workload: "calls".into(),
+            phase: "wasm→host call",
+            times: to_host,
+        },
+    ])
+}
+
 /// Compile time of the generated large module (and, with `scaling`, of 1/4, 1/2 and 2× it).
 fn run_large(engines: &mut [Box<dyn Engine>], scaling: bool) -> Result<Vec<Row>> {
     let sizes: &[u32] = if scaling {
@@ -493,6 +547,9 @@ fn main() -> Result<()> {
     } else {
         let selected = |name: &str| only.is_empty() || only.iter().any(|o| o.as_str() == name);
         rows.extend(run_workloads(&mut engines, selected, &mut notes)?);
+        if selected("calls") {
+            rows.extend(run_calls(&mut engines)?);
+        }
         if selected("large") {
             rows.extend(run_large(&mut engines, false)?);
         }

@@ -10,7 +10,30 @@ pub trait Engine {
     fn compile(&mut self, wasm: &[u8]) -> Result<()>;
     fn instantiate(&mut self) -> Result<()>;
     fn run(&mut self, arg: i32) -> Result<i64>;
+    /// Prepares [`CALLS`]: an instance whose `add1` export the host calls and whose
+    /// `call_host(n)` calls the host's `env.add1` n times.
+    fn setup_calls(&mut self) -> Result<()>;
+    /// One typed host-to-wasm call of `add1(x)`.
+    fn call_wasm(&mut self, x: i32) -> Result<i32>;
+    /// `call_host(n)`: n wasm-to-host calls in a wasm loop; returns their sum.
+    fn call_host(&mut self, n: i32) -> Result<i32>;
 }
+
+/// A peer's store with the `add1` and `call_host` functions of [`CALLS`].
+type Calls<Store, Func> = (Store, Func, Func);
+
+/// The module of the call benchmarks.
+pub const CALLS: &str = r#"(module
+  (import "env" "add1" (func $add1 (param i32) (result i32)))
+  (func (export "add1") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "call_host") (param $n i32) (result i32) (local $acc i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (call $add1 (local.get $acc)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc)))"#;
 
 /// Every engine, or those named in `WZ_BENCH_ENGINES` (comma-separated), for profiling one.
 pub fn all_engines() -> Result<Vec<Box<dyn Engine>>> {
@@ -37,6 +60,13 @@ pub struct Wz {
     compiler: wz::Runtime,
     module: Option<wz::CompiledModule>,
     instance: Option<(wz::Runtime, Option<wz::TypedFunction<i32, i64>>)>,
+    calls: Option<WzCalls>,
+}
+
+struct WzCalls {
+    _runtime: wz::Runtime,
+    add1: wz::TypedFunction<i32, i32>,
+    call_host: wz::TypedFunction<i32, i32>,
 }
 
 impl Wz {
@@ -48,6 +78,7 @@ impl Wz {
             ctx: None,
             module: None,
             instance: None,
+            calls: None,
         })
     }
 }
@@ -84,6 +115,36 @@ impl Engine for Wz {
             None => run.call(arg)?,
         })
     }
+
+    fn setup_calls(&mut self) -> Result<()> {
+        let runtime = wz::Runtime::with_config(self.config.clone())?;
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|x: i32| x.wrapping_add(1))
+            .export("add1")
+            .instantiate()?;
+        let module = runtime.instantiate(CALLS.as_bytes())?;
+        let add1 = module.exported_function("add1").context("add1")?.typed()?;
+        let call_host = module
+            .exported_function("call_host")
+            .context("call_host")?
+            .typed()?;
+        self.calls = Some(WzCalls {
+            _runtime: runtime,
+            add1,
+            call_host,
+        });
+        Ok(())
+    }
+
+    fn call_wasm(&mut self, x: i32) -> Result<i32> {
+        Ok(self.calls.as_ref().context("no setup")?.add1.call(x)?)
+    }
+
+    fn call_host(&mut self, n: i32) -> Result<i32> {
+        Ok(self.calls.as_ref().context("no setup")?.call_host.call(n)?)
+    }
 }
 
 impl Wz {
@@ -99,6 +160,7 @@ struct Wasmtime {
     engine: wasmtime::Engine,
     module: Option<wasmtime::Module>,
     instance: Option<(wasmtime::Store<()>, wasmtime::TypedFunc<i32, i64>)>,
+    calls: Option<Calls<wasmtime::Store<()>, wasmtime::TypedFunc<i32, i32>>>,
 }
 
 impl Engine for Wasmtime {
@@ -128,6 +190,28 @@ impl Engine for Wasmtime {
         let (store, run) = self.instance.as_mut().context("not instantiated")?;
         Ok(run.call(store, arg)?)
     }
+
+    fn setup_calls(&mut self) -> Result<()> {
+        let module = wasmtime::Module::new(&self.engine, CALLS)?;
+        let mut linker = wasmtime::Linker::<()>::new(&self.engine);
+        linker.func_wrap("env", "add1", |x: i32| x.wrapping_add(1))?;
+        let mut store = wasmtime::Store::new(&self.engine, ());
+        let instance = linker.instantiate(&mut store, &module)?;
+        let add1 = instance.get_typed_func::<i32, i32>(&mut store, "add1")?;
+        let call_host = instance.get_typed_func::<i32, i32>(&mut store, "call_host")?;
+        self.calls = Some((store, add1, call_host));
+        Ok(())
+    }
+
+    fn call_wasm(&mut self, x: i32) -> Result<i32> {
+        let (store, add1, _) = self.calls.as_mut().context("no setup")?;
+        Ok(add1.call(store, x)?)
+    }
+
+    fn call_host(&mut self, n: i32) -> Result<i32> {
+        let (store, _, call_host) = self.calls.as_mut().context("no setup")?;
+        Ok(call_host.call(store, n)?)
+    }
 }
 
 #[derive(Default)]
@@ -135,6 +219,7 @@ struct Wasmi {
     engine: wasmi::Engine,
     module: Option<wasmi::Module>,
     instance: Option<(wasmi::Store<()>, wasmi::TypedFunc<i32, i64>)>,
+    calls: Option<Calls<wasmi::Store<()>, wasmi::TypedFunc<i32, i32>>>,
 }
 
 impl Engine for Wasmi {
@@ -162,5 +247,27 @@ impl Engine for Wasmi {
     fn run(&mut self, arg: i32) -> Result<i64> {
         let (store, run) = self.instance.as_mut().context("not instantiated")?;
         Ok(run.call(store, arg)?)
+    }
+
+    fn setup_calls(&mut self) -> Result<()> {
+        let module = wasmi::Module::new(&self.engine, wat::parse_str(CALLS)?)?;
+        let mut linker = wasmi::Linker::<()>::new(&self.engine);
+        linker.func_wrap("env", "add1", |x: i32| x.wrapping_add(1))?;
+        let mut store = wasmi::Store::new(&self.engine, ());
+        let instance = linker.instantiate_and_start(&mut store, &module)?;
+        let add1 = instance.get_typed_func::<i32, i32>(&store, "add1")?;
+        let call_host = instance.get_typed_func::<i32, i32>(&store, "call_host")?;
+        self.calls = Some((store, add1, call_host));
+        Ok(())
+    }
+
+    fn call_wasm(&mut self, x: i32) -> Result<i32> {
+        let (store, add1, _) = self.calls.as_mut().context("no setup")?;
+        Ok(add1.call(store, x)?)
+    }
+
+    fn call_host(&mut self, n: i32) -> Result<i32> {
+        let (store, _, call_host) = self.calls.as_mut().context("no setup")?;
+        Ok(call_host.call(store, n)?)
     }
 }

@@ -40,7 +40,9 @@ pub(crate) const MAX_TRACE: usize = 64;
 
 /// One host-to-wasm call in progress on this thread.
 struct Activation {
-    buf: JmpBuf,
+    /// Filled by `wz_cranelift_enter` before any generated code runs (left uninitialized
+    /// until then: zeroing it would cost every call).
+    buf: std::mem::MaybeUninit<JmpBuf>,
     prev: *const Activation,
     /// Written by the signal handler when the call traps: the program counters of the frames
     /// (see [`Trapped::pcs`]); only the first `trace_len` are initialized.
@@ -153,7 +155,8 @@ unsafe fn record_trace(
     // SAFETY: per the contract, the activation is live and only this handler touches it
     // while the call is stopped.
     let a = unsafe { &mut *activation };
-    let limit = a.buf.entry_stack_pointer();
+    // SAFETY: `wz_cranelift_enter` filled `buf` before the code that trapped ran.
+    let limit = unsafe { a.buf.assume_init_ref() }.entry_stack_pointer();
     a.trace[0].write(pc);
     let mut len = 1;
     let mut frames = 1;
@@ -303,7 +306,7 @@ pub(crate) unsafe fn catch_traps(
         });
     }
     let mut activation = Activation {
-        buf: JmpBuf::default(),
+        buf: std::mem::MaybeUninit::uninit(),
         prev: CURRENT.with(|c| c.get()),
         trace: [const { std::mem::MaybeUninit::uninit() }; MAX_TRACE],
         trace_len: 0,
@@ -317,7 +320,7 @@ pub(crate) unsafe fn catch_traps(
         target_os = "linux",
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))]
-    let code = unsafe { wz_cranelift_enter(&raw mut (*this).buf, f, arg) };
+    let code = unsafe { wz_cranelift_enter((*this).buf.as_mut_ptr(), f, arg) };
     #[cfg(not(all(
         target_os = "linux",
         any(target_arch = "x86_64", target_arch = "aarch64")
@@ -412,7 +415,7 @@ unsafe extern "C" fn handler(
         if let Some(code) = code {
             // SAFETY: the activation is live and the context is valid; resuming in
             // `wz_cranelift_unwind` restores that activation's registers.
-            unsafe { resume_in_unwind(context, &(*activation).buf, raw_code(code)) };
+            unsafe { resume_in_unwind(context, (*activation).buf.as_ptr(), raw_code(code)) };
             return;
         }
     }
@@ -515,11 +518,33 @@ unsafe fn registers_of(_context: *mut libc::c_void) -> (usize, usize, usize) {
 )))]
 unsafe fn resume_in_unwind(_context: *mut libc::c_void, _buf: *const JmpBuf, _code: u8) {}
 
-/// An approximation of the current stack pointer.
-#[inline(never)]
+/// The current stack pointer (read from the register where the JIT runs; elsewhere the
+/// address of a local, which is close enough for a stack limit).
+#[inline(always)]
 pub(crate) fn stack_pointer() -> usize {
-    let marker = 0u8;
-    std::hint::black_box(&marker) as *const u8 as usize
+    #[cfg(target_arch = "x86_64")]
+    {
+        let sp: usize;
+        // SAFETY: reads the stack pointer register; no memory is touched.
+        unsafe {
+            std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+        };
+        sp
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let sp: usize;
+        // SAFETY: reads the stack pointer register; no memory is touched.
+        unsafe {
+            std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+        };
+        sp
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let marker = 0u8;
+        std::hint::black_box(&marker) as *const u8 as usize
+    }
 }
 
 /// The lowest usable address of the current thread's stack (just above its guard page), or

@@ -71,12 +71,17 @@ pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result
     let Engine::Compiler(jit) = &store.engine else {
         return Err(Error::usage("not a JIT store"));
     };
-    let jit = jit.clone();
+    // Raw pointers to the engine and the trampolines, not clones of their `Arc`s (two atomic
+    // increments and decrements per call): both live in heap allocations the store keeps
+    // alive for the whole call (it replaces neither its engine nor a function's trampolines),
+    // and neither is part of the `Store` value the builtins borrow mutably.
+    let jit: *const wz_cranelift::JitEngine = &**jit;
     let entity = &store.funcs[func.0 as usize];
-    let (Some(trampolines), Some(vmfunc)) = (entity.trampolines.clone(), entity.vmfunc.as_ref())
+    let (Some(trampolines), Some(vmfunc)) = (entity.trampolines.as_ref(), entity.vmfunc.as_ref())
     else {
         return Err(Error::usage("function has no compiled code"));
     };
+    let trampolines: *const wz_cranelift::Trampolines = &**trampolines;
     let vmfunc: *const vm::VMFuncRef = &**vmfunc;
     let vm: *mut VMStoreContext = &mut *store.vm;
     let store_ptr: *mut Store = store;
@@ -86,7 +91,7 @@ pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result
     let outcome = unsafe {
         (*vm).store = store_ptr.cast();
         let caller = (*vmfunc).vmctx;
-        jit.call(&trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
+        (*jit).call(&*trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
     };
     let Err(trapped) = outcome else {
         return Ok(());

@@ -399,6 +399,12 @@ impl Function {
         self.state.check_open()?;
         let mut store = self.rt.store()?;
         let metering = self.rt.metering;
+        // The common case, no limits to apply or reset, skips the limit bookkeeping.
+        if ctx.is_none() && !metering.interrupt {
+            let out = call(&mut store, self.func);
+            drop(store);
+            return self.after_call(out);
+        }
         let guard = limits::begin(&mut store, metering, self.rt.listening.as_ref(), ctx)?;
         let out = call(&mut store, self.func);
         limits::end(&mut store, metering, ctx, guard);
