@@ -22,7 +22,8 @@ use peers::{Engine, all_engines};
 /// A program in `workloads/` and the argument its `run` export is called with.
 struct Workload {
     name: &'static str,
-    wat: &'static str,
+    /// The module: text (`.wat`) or binary (`.wasm`, built from C by `workloads/build.sh`).
+    source: &'static [u8],
     arg: i32,
     /// What `run(arg)` returns, when known independently of the engines.
     expected: Option<i64>,
@@ -31,37 +32,61 @@ struct Workload {
 const WORKLOADS: &[Workload] = &[
     Workload {
         name: "fib",
-        wat: include_str!("../workloads/fib.wat"),
+        source: include_bytes!("../workloads/fib.wat"),
         arg: 30,
         expected: Some(832_040),
     },
     Workload {
         name: "sieve",
-        wat: include_str!("../workloads/sieve.wat"),
+        source: include_bytes!("../workloads/sieve.wat"),
         arg: 10_000_000,
         expected: Some(664_579),
     },
     Workload {
         name: "matmul",
-        wat: include_str!("../workloads/matmul.wat"),
+        source: include_bytes!("../workloads/matmul.wat"),
         arg: 200,
         expected: None,
     },
     Workload {
         name: "sort",
-        wat: include_str!("../workloads/sort.wat"),
+        source: include_bytes!("../workloads/sort.wat"),
         arg: 1_000_000,
         expected: None,
     },
     Workload {
         name: "vm",
-        wat: include_str!("../workloads/vm.wat"),
+        source: include_bytes!("../workloads/vm.wat"),
         arg: 3_000_000,
         expected: None,
     },
     Workload {
+        name: "sha256",
+        source: include_bytes!("../workloads/sha256.wasm"),
+        arg: 4_000_000,
+        expected: None,
+    },
+    Workload {
+        name: "nbody",
+        source: include_bytes!("../workloads/nbody.wasm"),
+        arg: 500_000,
+        expected: None,
+    },
+    Workload {
+        name: "lz",
+        source: include_bytes!("../workloads/lz.wasm"),
+        arg: 2_000_000,
+        expected: None,
+    },
+    Workload {
+        name: "json",
+        source: include_bytes!("../workloads/json.wasm"),
+        arg: 100_000,
+        expected: None,
+    },
+    Workload {
         name: "simd",
-        wat: include_str!("../workloads/simd.wat"),
+        source: include_bytes!("../workloads/simd.wat"),
         arg: 65_536,
         expected: None,
     },
@@ -180,7 +205,9 @@ fn run_workloads(
 ) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for w in WORKLOADS.iter().filter(|w| selected(w.name)) {
-        let wasm = wat::parse_str(w.wat).with_context(|| format!("{}.wat", w.name))?;
+        let wasm = wat::parse_bytes(w.source)
+            .with_context(|| format!("workload {}", w.name))?
+            .into_owned();
         let mut compile = Vec::new();
         let mut instantiate = Vec::new();
         let mut execute: Vec<Option<Vec<Duration>>> = Vec::new();
@@ -411,7 +438,7 @@ fn run_limits(selected: impl Fn(&str) -> bool) -> Result<String> {
     ] {
         for w in WORKLOADS.iter().filter(|w| selected(w.name)) {
             eprintln!("{} on {engine} with limits", w.name);
-            let wasm = wat::parse_str(w.wat)?;
+            let wasm = wat::parse_bytes(w.source)?.into_owned();
             let mut variants: Vec<Box<dyn Engine>> = vec![
                 Box::new(Wz::new("plain", base.clone())?),
                 Box::new(Wz::new(
