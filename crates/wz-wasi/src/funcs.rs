@@ -789,10 +789,8 @@ impl Ctx<'_> {
     ) -> WasiResult {
         // Both sides must be writable: a link into a writable mount would otherwise let the
         // guest write a file of a read-only one.
-        let old_dir = self.writable_dir(old_fd)?;
-        let new_dir = self.writable_dir(new_fd)?;
-        let old = self.path(old_path, old_len)?;
-        let new = self.path(new_path, new_len)?;
+        let (old_dir, old, new_dir, new) =
+            self.two_paths(old_fd, old_path, old_len, new_fd, new_path, new_len)?;
         old_dir.hard_link(old, &new_dir, new)?;
         Ok(())
     }
@@ -807,12 +805,29 @@ impl Ctx<'_> {
         new_path: u32,
         new_len: u32,
     ) -> WasiResult {
-        let old_dir = self.writable_dir(fd)?;
-        let new_dir = self.writable_dir(new_fd)?;
-        let old = self.path(old_path, old_len)?;
-        let new = self.path(new_path, new_len)?;
+        let (old_dir, old, new_dir, new) =
+            self.two_paths(fd, old_path, old_len, new_fd, new_path, new_len)?;
         old_dir.rename(old, &new_dir, new)?;
         Ok(())
+    }
+
+    /// The writable directories and paths of a two-path operation (link, rename).
+    #[allow(clippy::too_many_arguments)]
+    fn two_paths(
+        &self,
+        old_fd: u32,
+        old_path: u32,
+        old_len: u32,
+        new_fd: u32,
+        new_path: u32,
+        new_len: u32,
+    ) -> WasiResult<(cap_std::fs::Dir, String, cap_std::fs::Dir, String)> {
+        Ok((
+            self.writable_dir(old_fd)?,
+            self.path(old_path, old_len)?,
+            self.writable_dir(new_fd)?,
+            self.path(new_path, new_len)?,
+        ))
     }
 
     pub fn path_symlink(

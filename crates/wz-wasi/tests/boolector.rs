@@ -6,15 +6,17 @@
 //! `tests/boolector/fetch.sh` downloads `boolector.wasm` (pinned by hash) into
 //! `target/boolector`; `.ci/run` calls it. Without it these tests say so and pass.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use wz::{ModuleConfig, Runtime, RuntimeConfig};
 
 #[path = "../../wz/tests/support/engines.rs"]
 mod support;
 use support::engines;
+
+#[path = "support/buffer.rs"]
+mod buffer;
+use buffer::Buffer;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -32,19 +34,6 @@ fn boolector() -> Option<Vec<u8>> {
             );
             None
         }
-    }
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -67,7 +56,7 @@ fn solve(config: RuntimeConfig, wasm: &[u8], dir: &Path, args: &[&str]) -> (Stri
             .exit_code()
             .unwrap_or_else(|| panic!("boolector failed: {e}")),
     };
-    let text = String::from_utf8(stdout.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(stdout.bytes()).unwrap();
     (text, code)
 }
 

@@ -1,9 +1,7 @@
 //! The C programs of `tests/wasi` (built for wasm32-wasi by `tests/wasi/build.sh`) on every
 //! engine, through the embedding API.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use wz::{ModuleConfig, Runtime, RuntimeConfig};
 
@@ -11,31 +9,13 @@ use wz::{ModuleConfig, Runtime, RuntimeConfig};
 mod support;
 use support::engines;
 
+#[path = "support/buffer.rs"]
+mod buffer;
+use buffer::Buffer;
+
 fn program(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../tests/wasi/{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn bytes(&self) -> Vec<u8> {
-        self.0.lock().unwrap().clone()
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes()).into_owned()
-    }
 }
 
 /// What a run printed and how it ended.

@@ -704,8 +704,8 @@ impl System {
     /// ```
     pub fn state<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
         let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(found) = states.iter().find_map(|s| s.clone().downcast::<T>().ok()) {
-            return found;
+        if let Some(found) = states.iter().find(|s| s.is::<T>()) {
+            return found.clone().downcast::<T>().expect("checked by is::<T>()");
         }
         let value = Arc::new(init());
         states.push(value.clone());
