@@ -513,7 +513,14 @@ impl<'m> Lowerer<'m> {
     fn enter(&mut self, kind: Kind, bt: BlockType) -> Result<(), LowerError> {
         let ty = self.block_type(bt)?;
         let n = ty.params().len();
-        self.materialize_top(n)?;
+        if n > self.stack.len() {
+            return Err(self.err("operand stack underflow"));
+        }
+        // Every deferred `local.get` on the stack becomes a copy now, params and the values
+        // below them alike. A `local.set` inside the block can only materialize an outer
+        // entry on its own path; a branch that left the block before it would reach the end
+        // with the entry's home slot never written.
+        self.materialize_top(self.stack.len())?;
         let height = self.stack.len() - n;
         let base = self
             .stack
