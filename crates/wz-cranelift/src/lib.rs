@@ -66,7 +66,7 @@ use wz_binary::{FuncType, Module, ValType};
 use wz_ir::TrapCode;
 
 pub use code::CodeMemory;
-pub use memory::{BoundsChecks, LinearMemory, MemoryError};
+pub use memory::{BoundsChecks, LinearMemory, MemoryError, MemoryImage};
 pub use target_lexicon::Triple;
 
 use link::{Image, RelocTarget};

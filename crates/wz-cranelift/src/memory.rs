@@ -12,6 +12,11 @@
 //!
 //! Pages of a reservation are committed lazily by the kernel, so a fresh memory of any size is
 //! cheap and reads as zeros.
+//!
+//! A [`MemoryImage`] (Linux) holds a module's initial memory contents in an in-memory file,
+//! built once per module; each instance maps it copy-on-write into its reservation instead of
+//! copying the data segments, so instantiation costs the same for 1 KiB or 100 MiB of data
+//! and pages an instance never writes stay shared.
 
 use crate::vm::VMMemoryDef;
 
@@ -126,6 +131,37 @@ impl LinearMemory {
         Ok(memory)
     }
 
+    /// Like [`LinearMemory::with_capacity`], with `image` mapped copy-on-write at its offset
+    /// (the image must lie within `len`). A memory with an image is always a reservation,
+    /// whatever `strategy` (explicitly checked code reads its length like any other).
+    pub fn with_image(
+        len: usize,
+        capacity: usize,
+        strategy: BoundsChecks,
+        image: Option<&MemoryImage>,
+    ) -> Result<Self, MemoryError> {
+        #[cfg(target_os = "linux")]
+        if let Some(image) = image {
+            if image.offset + image.len > len {
+                return Err(MemoryError("memory image larger than the memory".into()));
+            }
+            let mut r = mmap::Reservation::new(RESERVATION)?;
+            r.commit(len)?;
+            r.map_image(image)?;
+            let mut memory = LinearMemory {
+                storage: Storage::Reserved(r),
+                def: Box::new(VMMemoryDef {
+                    base: std::ptr::null_mut(),
+                    len: 0,
+                }),
+            };
+            memory.sync();
+            return Ok(memory);
+        }
+        let _ = image;
+        Self::with_capacity(len, capacity, strategy)
+    }
+
     /// Whether accesses are checked by guard pages.
     pub fn has_guard_pages(&self) -> bool {
         !matches!(self.storage, Storage::Heap(_))
@@ -187,6 +223,60 @@ impl LinearMemory {
     }
 }
 
+/// A memory's initial contents, ready to be mapped copy-on-write by every instance (see
+/// [`LinearMemory::with_image`]). Only built on Linux (an in-memory file); elsewhere
+/// [`MemoryImage::new`] returns `None` and instances copy their data segments.
+#[derive(Debug)]
+pub struct MemoryImage {
+    /// Where the image starts in the memory and how long it is, both multiples of the host
+    /// page size.
+    offset: usize,
+    len: usize,
+    #[cfg(target_os = "linux")]
+    file: std::fs::File,
+}
+
+impl MemoryImage {
+    /// Images smaller than this are not worth a mapping: copying the bytes is as fast.
+    pub const MIN_LEN: usize = 64 << 10;
+
+    /// The image of a memory whose data segments are `segments` (offset, bytes), applied in
+    /// order; `None` where images are not supported or the segments span less than
+    /// [`MemoryImage::MIN_LEN`] bytes. Every segment must lie within `memory_len`.
+    pub fn new(
+        segments: &[(usize, &[u8])],
+        memory_len: usize,
+    ) -> Result<Option<MemoryImage>, MemoryError> {
+        let nonempty = || segments.iter().filter(|(_, b)| !b.is_empty());
+        let (Some(start), Some(end)) = (
+            nonempty().map(|(o, _)| *o).min(),
+            nonempty().map(|(o, b)| o + b.len()).max(),
+        ) else {
+            return Ok(None);
+        };
+        if end > memory_len {
+            return Err(MemoryError("data segment outside the memory".into()));
+        }
+        if end - start < Self::MIN_LEN {
+            return Ok(None);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            let page = mmap::page_size();
+            let offset = start / page * page;
+            let len = end.div_ceil(page) * page - offset;
+            let mut bytes = vec![0u8; len];
+            for (o, b) in nonempty() {
+                bytes[o - offset..o - offset + b.len()].copy_from_slice(b);
+            }
+            let file = mmap::memfd(&bytes)?;
+            Ok(Some(MemoryImage { offset, len, file }))
+        }
+        #[cfg(not(target_os = "linux"))]
+        Ok(None)
+    }
+}
+
 #[cfg(all(unix, target_pointer_width = "64"))]
 mod mmap {
     //! Address space reservations (the only unsafe code of linear memory).
@@ -200,8 +290,25 @@ mod mmap {
         committed: usize,
     }
 
+    /// Reservations of dropped memories (their base addresses), kept for reuse: resetting
+    /// the few pages a memory used costs less than unmapping and mapping gigabytes of
+    /// address space, whose page tables the kernel walks. All have the same size.
+    static POOL: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
+    /// How many idle reservations the pool keeps (each is address space only).
+    const POOL_MAX: usize = 8;
+
     impl Reservation {
         pub fn new(size: usize) -> Result<Self, MemoryError> {
+            if size == super::RESERVATION
+                && let Some(base) = POOL.lock().unwrap_or_else(|e| e.into_inner()).pop()
+            {
+                return Ok(Reservation {
+                    base: base as *mut u8,
+                    size,
+                    committed: 0,
+                });
+            }
             // SAFETY: an anonymous private PROT_NONE mapping at an address the kernel picks
             // affects no existing memory.
             let base = unsafe {
@@ -251,6 +358,32 @@ mod mmap {
             Ok(())
         }
 
+        /// Maps `image` copy-on-write over its range, which must lie within the committed
+        /// bytes.
+        #[cfg(target_os = "linux")]
+        pub fn map_image(&mut self, image: &super::MemoryImage) -> Result<(), MemoryError> {
+            use std::os::fd::AsRawFd;
+            assert!(image.offset + image.len <= self.committed);
+            // SAFETY: the range lies inside our committed reservation (asserted), no Rust
+            // reference into it is live (`&mut self`), and MAP_FIXED replaces exactly those
+            // pages with a private (copy-on-write) view of the image file, which is at least
+            // `image.len` bytes long.
+            let p = unsafe {
+                libc::mmap(
+                    self.base.add(image.offset).cast(),
+                    image.len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_FIXED,
+                    image.file.as_raw_fd(),
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                return Err(MemoryError("cannot map a memory image".into()));
+            }
+            Ok(())
+        }
+
         pub fn as_slice(&self) -> &[u8] {
             // SAFETY: the first `committed` bytes are mapped readable and writable and owned
             // by this reservation.
@@ -263,8 +396,40 @@ mod mmap {
         }
     }
 
+    /// The host's page size.
+    #[cfg(target_os = "linux")]
+    pub fn page_size() -> usize {
+        // SAFETY: sysconf only reads a system constant.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if size > 0 { size as usize } else { 4096 }
+    }
+
+    /// An anonymous in-memory file holding `bytes`.
+    #[cfg(target_os = "linux")]
+    pub fn memfd(bytes: &[u8]) -> Result<std::fs::File, MemoryError> {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        // SAFETY: the name is a NUL-terminated string; the call creates a new descriptor.
+        let fd = unsafe { libc::memfd_create(c"wz-memory-image".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(MemoryError("cannot create a memory image file".into()));
+        }
+        // SAFETY: `fd` is a fresh descriptor nothing else owns.
+        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        file.write_all(bytes)
+            .map_err(|e| MemoryError(format!("cannot write a memory image: {e}")))?;
+        Ok(file)
+    }
+
     impl Drop for Reservation {
         fn drop(&mut self) {
+            if self.size == super::RESERVATION && self.reset() {
+                let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+                if pool.len() < POOL_MAX {
+                    pool.push(self.base as usize);
+                    return;
+                }
+            }
             // SAFETY: unmaps exactly the mapping created in `new`; no slice of it outlives
             // `self`.
             unsafe {
@@ -272,11 +437,57 @@ mod mmap {
             }
         }
     }
+
+    impl Reservation {
+        /// Returns the reservation to its new state: the used pages discarded (a later
+        /// user reads zeros), inaccessible again, any image mapping gone. False if the
+        /// kernel refused.
+        fn reset(&mut self) -> bool {
+            if self.committed == 0 {
+                return true;
+            }
+            // SAFETY: replaces exactly the committed range of our own reservation (no slice
+            // of it outlives `self`) with a fresh inaccessible anonymous mapping, as `new`
+            // created it.
+            let p = unsafe {
+                libc::mmap(
+                    self.base.cast(),
+                    self.committed,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                return false;
+            }
+            self.committed = 0;
+            true
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reservations are reused after a memory is dropped: the next memory must still start
+    /// zeroed and no larger than asked, whichever reservation it gets.
+    #[test]
+    fn reused_reservations_start_zeroed() {
+        for round in 0..20u8 {
+            let mut memories: Vec<LinearMemory> = (0..4)
+                .map(|_| LinearMemory::new(65536, BoundsChecks::GuardPages).unwrap())
+                .collect();
+            for m in &mut memories {
+                assert_eq!(m.len(), 65536);
+                assert!(m.as_slice().iter().all(|&b| b == 0), "round {round}");
+                m.grow_to(4 * 65536).unwrap();
+                m.as_mut_slice().fill(round | 1);
+            }
+        }
+    }
 
     #[test]
     fn grows_and_keeps_contents() {

@@ -189,7 +189,7 @@ impl VMStoreContext {
 /// What a host function's [`VMFuncRef::vmctx`] points to. Starts like a vmctx (the store
 /// context first), so the host adapter finds the builtins the same way wasm code does.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct VMHostContext {
     /// The store's shared context.
     pub store: *mut VMStoreContext,

@@ -73,16 +73,19 @@ pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result
     };
     // Raw pointers to the engine and the trampolines, not clones of their `Arc`s (two atomic
     // increments and decrements per call): both live in heap allocations the store keeps
-    // alive for the whole call (it replaces neither its engine nor a function's trampolines),
-    // and neither is part of the `Store` value the builtins borrow mutably.
+    // alive for the whole call (it replaces neither its engine nor a type's trampolines),
+    // and neither is part of the `Store` value the builtins borrow mutably. The same holds
+    // for the function reference: it sits in a chunk of the store's `vmfuncs` arena, which
+    // only ever adds chunks and frees them with the store.
     let jit: *const wz_cranelift::JitEngine = &**jit;
     let entity = &store.funcs[func.0 as usize];
-    let (Some(trampolines), Some(vmfunc)) = (entity.trampolines.as_ref(), entity.vmfunc.as_ref())
+    let (Some(trampolines), Some(vmfunc)) =
+        (store.trampolines(entity.type_id), store.vmfunc(func.0))
     else {
         return Err(Error::usage("function has no compiled code"));
     };
     let trampolines: *const wz_cranelift::Trampolines = &**trampolines;
-    let vmfunc: *const vm::VMFuncRef = &**vmfunc;
+    let vmfunc: *const vm::VMFuncRef = vmfunc;
     let vm: *mut VMStoreContext = &mut *store.vm;
     let store_ptr: *mut Store = store;
     // SAFETY: every pointer involved is owned by the store, which `&mut` keeps alive and

@@ -142,6 +142,68 @@ struct Inner {
     module: Module,
     engine: Engine,
     code: Code,
+    /// The initial contents of the module's own memory, built on first instantiation.
+    image: std::sync::OnceLock<Option<Arc<wz_cranelift::MemoryImage>>>,
+    export_names: Arc<crate::ExportNames>,
+    import_plan: std::sync::Mutex<ImportPlan>,
+}
+
+/// Where a module's imports were found in the export lists of the instances they were
+/// resolved against, by export list: instantiating again against instances of the same
+/// modules skips every lookup by name. Holds the lists (so their addresses stay unique).
+#[derive(Debug, Default)]
+pub(crate) struct ImportPlan {
+    lists: Vec<(Arc<crate::ExportNames>, Box<[u32]>)>,
+}
+
+impl ImportPlan {
+    /// Lists remembered at most; more are forgotten all at once.
+    const MAX_LISTS: usize = 8;
+    const UNKNOWN: u32 = u32::MAX;
+
+    /// The position of import `import` (of `count`) in `names`, from memory or `find`.
+    pub(crate) fn position(
+        &mut self,
+        import: usize,
+        count: usize,
+        names: &Arc<crate::ExportNames>,
+        find: impl FnOnce() -> Option<usize>,
+    ) -> Option<usize> {
+        let list = match self.lists.iter().position(|(n, _)| Arc::ptr_eq(n, names)) {
+            Some(l) => l,
+            None => {
+                if self.lists.len() == Self::MAX_LISTS {
+                    self.lists.clear();
+                }
+                self.lists
+                    .push((names.clone(), vec![Self::UNKNOWN; count].into_boxed_slice()));
+                self.lists.len() - 1
+            }
+        };
+        let slot = &mut self.lists[list].1[import];
+        if *slot != Self::UNKNOWN {
+            return Some(*slot as usize);
+        }
+        let found = find()?;
+        *slot = found as u32;
+        Some(found)
+    }
+}
+
+impl Inner {
+    fn new(module: Module, engine: &Engine, code: Code) -> Arc<Self> {
+        let export_names = Arc::new(crate::ExportNames::new(
+            module.exports.iter().map(|e| e.name.as_str()),
+        ));
+        Arc::new(Inner {
+            module,
+            engine: engine.clone(),
+            code,
+            image: Default::default(),
+            export_names,
+            import_plan: Default::default(),
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -169,22 +231,14 @@ impl CompiledModule {
             Engine::Compiler(jit) => Code::Jit(jit.compile(&module)?),
         };
         Ok(CompiledModule {
-            inner: Arc::new(Inner {
-                module,
-                engine: engine.clone(),
-                code,
-            }),
+            inner: Inner::new(module, engine, code),
         })
     }
 
     /// A module of `engine` whose code is already compiled.
     pub(crate) fn from_jit(module: Module, engine: &Engine, code: JitModule) -> Self {
         CompiledModule {
-            inner: Arc::new(Inner {
-                module,
-                engine: engine.clone(),
-                code: Code::Jit(code),
-            }),
+            inner: Inner::new(module, engine, Code::Jit(code)),
         }
     }
 
@@ -210,6 +264,19 @@ impl CompiledModule {
         &self.inner.module
     }
 
+    /// The remembered import positions (see [`ImportPlan`]).
+    pub(crate) fn import_plan(&self) -> std::sync::MutexGuard<'_, ImportPlan> {
+        self.inner
+            .import_plan
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The names of the module's exports, with an index.
+    pub fn export_names(&self) -> &Arc<crate::ExportNames> {
+        &self.inner.export_names
+    }
+
     /// The engine the module was prepared for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
@@ -221,6 +288,42 @@ impl CompiledModule {
             Code::Interp(f) => f,
             Code::Jit(_) => &[],
         }
+    }
+
+    /// The copy-on-write image of the module's own memory 0 with every active data segment
+    /// applied, when the module defines that memory, every active segment has a constant
+    /// offset inside its initial size, and the data is large enough to be worth mapping.
+    /// Instances map it instead of copying the segments.
+    pub(crate) fn memory_image(&self) -> Option<&wz_cranelift::MemoryImage> {
+        self.inner
+            .image
+            .get_or_init(|| {
+                let m = &self.inner.module;
+                if m.num_imported_memories != 0 || m.memories.is_empty() {
+                    return None;
+                }
+                let len = (m.memories[0].limits.min as usize).checked_mul(crate::PAGE_SIZE)?;
+                let mut segments = Vec::new();
+                for d in &m.datas {
+                    if let wz_binary::DataMode::Active { memory, offset } = &d.mode {
+                        let (0, wz_binary::ConstExpr::I32(offset)) = (*memory, offset) else {
+                            return None;
+                        };
+                        let bytes = &m.bytes[d.range.clone()];
+                        // An out-of-bounds segment fails instantiation: the ordinary path
+                        // reports it.
+                        if (*offset as u32 as usize).checked_add(bytes.len())? > len {
+                            return None;
+                        }
+                        segments.push((*offset as u32 as usize, bytes));
+                    }
+                }
+                wz_cranelift::MemoryImage::new(&segments, len)
+                    .ok()
+                    .flatten()
+                    .map(Arc::new)
+            })
+            .as_deref()
     }
 
     pub(crate) fn jit(&self) -> Option<&JitModule> {

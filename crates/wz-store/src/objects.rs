@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::cell::Cell;
 
 use wz_binary::{FuncType, GlobalType, MemoryType, TableType};
-use wz_cranelift::vm::{VMFuncRef, VMHostContext, VMTableDef};
-use wz_cranelift::{BoundsChecks, LinearMemory, Trampolines};
+use wz_cranelift::vm::VMTableDef;
+use wz_cranelift::{BoundsChecks, LinearMemory};
 use wz_ir::Function;
 
 use crate::store::Store;
@@ -118,12 +118,6 @@ pub(crate) struct FuncEntity {
     pub type_id: u32,
     /// Slots a call needs: max(params, results).
     pub host_slots: u32,
-    /// What compiled code sees of this function (JIT stores only; stable address).
-    pub vmfunc: Option<Box<VMFuncRef>>,
-    /// For host functions in JIT stores: what `vmfunc.vmctx` points to.
-    pub host_ctx: Option<Box<VMHostContext>>,
-    /// The entry trampoline and host adapter of the function's signature (JIT stores only).
-    pub trampolines: Option<Arc<Trampolines>>,
     /// Hooks around its calls (see [`crate::Store::set_func_listener`]).
     pub listener: Option<Arc<dyn crate::FuncListener>>,
 }
@@ -138,11 +132,60 @@ impl FuncEntity {
             ty,
             type_id,
             host_slots,
-            vmfunc: None,
-            host_ctx: None,
-            trampolines: None,
             listener: None,
         }
+    }
+}
+
+/// Values at stable addresses, allocated a chunk at a time and freed with the arena: one
+/// allocation per [`Chunks::CHUNK`] function references instead of one each.
+#[derive(Debug)]
+pub(crate) struct Chunks<T> {
+    chunks: Vec<Box<[T]>>,
+    len: usize,
+}
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Copy> Chunks<T> {
+    const CHUNK: usize = 64;
+
+    /// Appends `value` (at index `len()`); its address never changes.
+    pub fn push(&mut self, value: T) -> &mut T {
+        let slot = self.len % Self::CHUNK;
+        if slot == 0 {
+            self.chunks
+                .push(vec![value; Self::CHUNK].into_boxed_slice());
+        }
+        self.len += 1;
+        let chunk = self.chunks.last_mut().expect("a chunk was just ensured");
+        chunk[slot] = value;
+        &mut chunk[slot]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn get(&self, index: usize) -> Option<&T> {
+        if index >= self.len {
+            return None;
+        }
+        Some(&self.chunks[index / Self::CHUNK][index % Self::CHUNK])
+    }
+
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        if index >= self.len {
+            return None;
+        }
+        Some(&mut self.chunks[index / Self::CHUNK][index % Self::CHUNK])
     }
 }
 
@@ -174,10 +217,12 @@ pub(crate) struct MemoryEntity {
 }
 
 impl MemoryEntity {
+    /// A memory of type `ty`, zero-filled or (with `image`) holding the image.
     pub fn new(
         ty: MemoryType,
         strategy: BoundsChecks,
         limits: MemoryLimits,
+        image: Option<&wz_cranelift::MemoryImage>,
     ) -> Result<Self, Error> {
         let max_pages = ty
             .limits
@@ -196,7 +241,7 @@ impl MemoryEntity {
             (true, Some(_)) => max_pages as usize * PAGE_SIZE,
             _ => bytes,
         };
-        let data = LinearMemory::with_capacity(bytes, capacity, strategy)
+        let data = LinearMemory::with_image(bytes, capacity, strategy, image)
             .map_err(|e| Error::usage(e.to_string()))?;
         Ok(MemoryEntity {
             ty,
@@ -308,7 +353,10 @@ pub(crate) struct InstanceEntity {
     pub datas: Vec<Range<usize>>,
     /// Element segments as reference values (empty once dropped).
     pub elems: Vec<Vec<u64>>,
-    pub exports: Vec<(String, crate::Extern)>,
+    /// The export names (shared with every instance of the module) and, position by
+    /// position, what they are.
+    pub export_names: Arc<crate::ExportNames>,
+    pub exports: Vec<crate::Extern>,
     /// The vmctx of a compiled instance.
     pub vmctx: Option<wz_cranelift::vm::InstanceContext>,
     /// What the embedder attached (see [`crate::Store::set_instance_data`]).

@@ -13,7 +13,7 @@ use wz_interp::{Stack, StackLimits};
 use crate::exec::Exec;
 use crate::objects::*;
 use crate::values::*;
-use crate::{CompiledModule, Engine, Error, ErrorKind, HostFunc, TrapCode};
+use crate::{CompiledModule, Engine, Error, ErrorKind, ExportNames, HostFunc, TrapCode};
 
 /// `vm.fuel` without a budget: far enough below zero never to be reached.
 const UNLIMITED_FUEL: i64 = i64::MIN / 2;
@@ -37,6 +37,15 @@ pub struct Store {
     pub(crate) globals: Vec<GlobalEntity>,
     pub(crate) instances: Vec<InstanceEntity>,
     types: HashMap<FuncType, u32>,
+    /// The type [`Store::intern`] saw last, and its id.
+    last_interned: Option<(FuncType, u32)>,
+    /// Every function's reference, by id (JIT stores), and the contexts host functions'
+    /// references point to; both at stable addresses.
+    vmfuncs: Chunks<VMFuncRef>,
+    host_contexts: Chunks<VMHostContext>,
+    /// The JIT's trampolines by interned type id, so adding a function looks them up in
+    /// the engine (a lock and a hash) once per type.
+    trampolines: Vec<Option<Arc<wz_cranelift::Trampolines>>>,
     names: HashMap<String, InstanceId>,
     stacks: Vec<Stack>,
     depth: u32,
@@ -93,6 +102,10 @@ impl Store {
             globals: Vec::new(),
             instances: Vec::new(),
             types: HashMap::new(),
+            last_interned: None,
+            trampolines: Vec::new(),
+            vmfuncs: Chunks::default(),
+            host_contexts: Chunks::default(),
             names: HashMap::new(),
             stacks: Vec::new(),
             depth: 0,
@@ -172,45 +185,83 @@ impl Store {
         &self.engine
     }
 
-    /// Adds a function entity and, in a JIT store, its function reference.
-    fn push_func(&mut self, mut entity: FuncEntity) -> Result<FuncId, Error> {
+    /// Adds a function entity and, in a JIT store, its function reference (whose index in
+    /// `vmfuncs` is the function's id).
+    fn push_func(&mut self, entity: FuncEntity) -> Result<FuncId, Error> {
         let id = self.funcs.len() as u32;
         if let Engine::Compiler(jit) = &self.engine {
-            let trampolines = jit.trampolines(&entity.ty)?;
+            let slot = entity.type_id as usize;
+            if self.trampolines.len() <= slot {
+                self.trampolines.resize(slot + 1, None);
+            }
+            if self.trampolines[slot].is_none() {
+                self.trampolines[slot] = Some(jit.trampolines(&entity.ty)?);
+            }
+            let trampolines = self.trampolines[slot].as_deref().expect("set above");
             let vm: *mut VMStoreContext = &mut *self.vm;
-            let mut func = Box::new(VMFuncRef {
+            let mut func = VMFuncRef {
                 code: std::ptr::null(),
                 vmctx: std::ptr::null_mut(),
                 type_id: entity.type_id,
                 id,
-            });
-            match &entity.kind {
-                FuncKind::Host(_) => {
-                    let mut ctx = Box::new(VMHostContext {
-                        store: vm,
-                        func: id,
-                    });
-                    func.code = trampolines.host_adapter();
-                    func.vmctx = (&mut *ctx as *mut VMHostContext).cast();
-                    entity.host_ctx = Some(ctx);
-                }
-                FuncKind::Jit | FuncKind::Wasm { .. } => {}
+            };
+            if let FuncKind::Host(_) = &entity.kind {
+                let ctx = self.host_contexts.push(VMHostContext {
+                    store: vm,
+                    func: id,
+                });
+                func.code = trampolines.host_adapter();
+                func.vmctx = (ctx as *mut VMHostContext).cast();
             }
-            entity.trampolines = Some(trampolines);
-            self.funcrefs.push(&*func);
+            debug_assert_eq!(self.vmfuncs.len(), id as usize);
+            let func: *const VMFuncRef = self.vmfuncs.push(func);
+            self.funcrefs.push(func);
             self.vm.funcrefs = self.funcrefs.as_ptr();
-            entity.vmfunc = Some(func);
         }
         self.funcs.push(entity);
         Ok(FuncId(id))
     }
 
+    /// The entry trampoline and host adapter of functions of interned type `type_id` (JIT
+    /// stores; every function's type has them).
+    pub(crate) fn trampolines(&self, type_id: u32) -> Option<&Arc<wz_cranelift::Trampolines>> {
+        self.trampolines.get(type_id as usize)?.as_ref()
+    }
+
+    /// The reference compiled code sees of function `id` (JIT stores only).
+    pub(crate) fn vmfunc(&self, id: u32) -> Option<&VMFuncRef> {
+        self.vmfuncs.get(id as usize)
+    }
+
     fn intern(&mut self, ty: &FuncType) -> u32 {
-        let next = self.types.len() as u32;
-        *self.types.entry(ty.clone()).or_insert(next)
+        // Functions added in a row often share a type (a host module's, a module's types
+        // in order): compare with the last one before hashing.
+        if let Some((last, id)) = &self.last_interned
+            && last == ty
+        {
+            return *id;
+        }
+        let id = match self.types.get(ty) {
+            Some(&id) => id,
+            None => {
+                let next = self.types.len() as u32;
+                self.types.insert(ty.clone(), next);
+                next
+            }
+        };
+        self.last_interned = Some((ty.clone(), id));
+        id
     }
 
     // --- allocation -----------------------------------------------------------------------
+
+    /// Makes room for `additional` more functions (before adding a host module's).
+    pub fn reserve_funcs(&mut self, additional: usize) {
+        self.funcs.reserve(additional);
+        if matches!(self.engine, Engine::Compiler(_)) {
+            self.funcrefs.reserve(additional);
+        }
+    }
 
     /// Adds a host function to the store. Fails only if the JIT cannot compile the adapter
     /// for its signature.
@@ -229,9 +280,17 @@ impl Store {
 
     /// Adds a memory of the given type, zero-filled.
     pub fn alloc_memory(&mut self, ty: MemoryType) -> Result<MemoryId, Error> {
+        self.alloc_memory_with_image(ty, None)
+    }
+
+    fn alloc_memory_with_image(
+        &mut self,
+        ty: MemoryType,
+        image: Option<&wz_cranelift::MemoryImage>,
+    ) -> Result<MemoryId, Error> {
         let strategy = self.bounds_checks();
         self.memories
-            .push(MemoryEntity::new(ty, strategy, self.memory_limits)?);
+            .push(MemoryEntity::new(ty, strategy, self.memory_limits, image)?);
         Ok(MemoryId(self.memories.len() as u32 - 1))
     }
 
@@ -253,6 +312,18 @@ impl Store {
 
     /// Creates an instance that only exports the given items (a host module).
     pub fn alloc_host_instance(&mut self, exports: Vec<(String, Extern)>) -> InstanceId {
+        let (names, exports): (Vec<String>, Vec<Extern>) = exports.into_iter().unzip();
+        self.alloc_host_instance_with(Arc::new(ExportNames::new(names)), exports)
+    }
+
+    /// [`Store::alloc_host_instance`] with names prepared once (for a host module
+    /// instantiated in many stores): `exports[i]` is exported as `names`' name `i`.
+    pub fn alloc_host_instance_with(
+        &mut self,
+        names: Arc<ExportNames>,
+        exports: Vec<Extern>,
+    ) -> InstanceId {
+        debug_assert_eq!(names.len(), exports.len());
         self.instances.push(InstanceEntity {
             module: None,
             funcs: Vec::new(),
@@ -262,6 +333,7 @@ impl Store {
             type_ids: Vec::new(),
             datas: Vec::new(),
             elems: Vec::new(),
+            export_names: names,
             exports,
             vmctx: None,
             data: None,
@@ -292,46 +364,64 @@ impl Store {
         self.names.get(name).copied()
     }
 
-    /// Resolves each import of `module` against the registered instances' exports.
+    /// Resolves each import of `module` against the registered instances' exports. Where
+    /// an import was found in the same export list before (another instance of the same
+    /// host or wasm module, in any store), its position is remembered: no name is looked
+    /// up twice.
     pub fn resolve_imports(&self, module: &CompiledModule) -> Result<Vec<Extern>, Error> {
-        module
-            .module()
-            .imports
-            .iter()
-            .map(|import| {
-                let instance = self.instance_by_name(&import.module).ok_or_else(|| {
-                    Error::link(format!(
-                        "unknown import \"{}\" \"{}\": no module \"{}\" is instantiated",
-                        import.module, import.name, import.module
-                    ))
-                })?;
-                self.export(instance, &import.name).ok_or_else(|| {
+        let imports = &module.module().imports;
+        let mut out = Vec::with_capacity(imports.len());
+        let mut plan = module.import_plan();
+        // Imports come grouped by module name; look each name up once per run.
+        let mut current: Option<(&str, &InstanceEntity)> = None;
+        for (i, import) in imports.iter().enumerate() {
+            let instance = match current {
+                Some((name, inst)) if name == import.module => inst,
+                _ => {
+                    let inst = self
+                        .instance_by_name(&import.module)
+                        .and_then(|id| self.instances.get(id.0 as usize))
+                        .ok_or_else(|| {
+                            Error::link(format!(
+                                "unknown import \"{}\" \"{}\": no module \"{}\" is instantiated",
+                                import.module, import.name, import.module
+                            ))
+                        })?;
+                    current = Some((&import.module, inst));
+                    inst
+                }
+            };
+            let position = plan
+                .position(i, imports.len(), &instance.export_names, || {
+                    instance.export_names.position(&import.name)
+                })
+                .ok_or_else(|| {
                     Error::link(format!(
                         "unknown import: \"{}\" \"{}\" is not exported",
                         import.module, import.name
                     ))
-                })
-            })
-            .collect()
+                })?;
+            out.push(instance.exports[position]);
+        }
+        Ok(out)
     }
 
     // --- instances ------------------------------------------------------------------------
 
     /// An export of `instance` by name.
     pub fn export(&self, instance: InstanceId, name: &str) -> Option<Extern> {
-        self.instances
-            .get(instance.0 as usize)?
-            .exports
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, e)| *e)
+        let inst = self.instances.get(instance.0 as usize)?;
+        Some(inst.exports[inst.export_names.position(name)?])
     }
 
     /// The exports of `instance`, in order.
-    pub fn exports(&self, instance: InstanceId) -> &[(String, Extern)] {
+    pub fn exports(&self, instance: InstanceId) -> impl Iterator<Item = (&str, Extern)> {
         self.instances
             .get(instance.0 as usize)
-            .map_or(&[], |i| &i.exports)
+            .into_iter()
+            .flat_map(|i| {
+                (0..i.exports.len()).map(|p| (i.export_names.name(p).unwrap_or(""), i.exports[p]))
+            })
     }
 
     /// An exported function of `instance` by name.
@@ -399,7 +489,8 @@ impl Store {
             type_ids: Vec::with_capacity(m.types.len()),
             datas: Vec::new(),
             elems: Vec::new(),
-            exports: Vec::new(),
+            export_names: module.export_names().clone(),
+            exports: Vec::with_capacity(m.exports.len()),
             vmctx: module.jit().map(|j| InstanceContext::new(j.vm_offsets())),
             data,
         };
@@ -421,6 +512,7 @@ impl Store {
                 Extern::Global(g) => inst.globals.push(g.0),
             }
         }
+        self.reserve_funcs(m.bodies.len());
         for (i, code) in module.functions().iter().enumerate() {
             let ty = code.ty.clone();
             let type_id = inst.type_ids[m.funcs[m.num_imported_funcs as usize + i] as usize];
@@ -445,9 +537,9 @@ impl Store {
                     .unwrap_or_else(|| FuncType::new([], []));
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
                 let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id))?;
-                let vmfunc = self.funcs[f.0 as usize]
-                    .vmfunc
-                    .as_mut()
+                let vmfunc = self
+                    .vmfuncs
+                    .get_mut(f.0 as usize)
                     .expect("JIT stores give every function a reference");
                 vmfunc.code = jit.function(defined);
                 vmfunc.vmctx = vmctx;
@@ -458,8 +550,15 @@ impl Store {
             let t = self.alloc_table(*ty, Val::FuncRef(None))?;
             inst.tables.push(t.0);
         }
+        // The active data segments are already in the image, when there is one.
+        let image = module.memory_image();
         for ty in &m.memories[m.num_imported_memories as usize..] {
-            let mem = self.alloc_memory(*ty)?;
+            let image = if inst.memories.is_empty() {
+                image
+            } else {
+                None
+            };
+            let mem = self.alloc_memory_with_image(*ty, image)?;
             inst.memories.push(mem.0);
         }
         for (ty, init) in m.globals[m.num_imported_globals as usize..]
@@ -477,7 +576,7 @@ impl Store {
                 ExternKind::Memory(i) => Extern::Memory(MemoryId(inst.memories[i as usize])),
                 ExternKind::Global(i) => Extern::Global(GlobalId(inst.globals[i as usize])),
             };
-            inst.exports.push((export.name.clone(), ext));
+            inst.exports.push(ext);
         }
         for seg in &m.elements {
             let items = seg
@@ -522,6 +621,10 @@ impl Store {
         }
         for (i, seg) in m.datas.iter().enumerate() {
             if let DataMode::Active { memory: _, offset } = seg.mode {
+                if image.is_some() {
+                    self.instances[id as usize].datas[i] = 0..0;
+                    continue;
+                }
                 let offset = self.eval(&self.instances[id as usize], &offset) as u32;
                 let len = seg.range.len() as u32;
                 let mut exec = Exec::new(self, id);
@@ -554,8 +657,8 @@ impl Store {
             vmctx.set_memory(self.memories[m as usize].data.def_ptr());
         }
         for (i, &f) in funcs.iter().enumerate() {
-            if let Some(r) = &self.funcs[f as usize].vmfunc {
-                vmctx.set_func(i as u32, &**r);
+            if let Some(r) = self.vmfuncs.get(f as usize) {
+                vmctx.set_func(i as u32, r);
             }
         }
         for (i, &t) in tables.iter().enumerate() {

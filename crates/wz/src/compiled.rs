@@ -47,6 +47,8 @@ pub(crate) enum Kind {
     Host {
         name: String,
         funcs: Vec<HostExport>,
+        /// The functions' export names, shared by the module's instances in every runtime.
+        names: Arc<wz_store::ExportNames>,
     },
 }
 
@@ -91,7 +93,13 @@ impl CompiledModule {
     pub(crate) fn host(name: String, funcs: Vec<HostExport>) -> Self {
         CompiledModule {
             inner: Arc::new(Inner {
-                kind: Kind::Host { name, funcs },
+                kind: Kind::Host {
+                    names: Arc::new(wz_store::ExportNames::new(
+                        funcs.iter().map(|f| f.name.as_str()),
+                    )),
+                    name,
+                    funcs,
+                },
                 custom_sections: false,
                 meta: OnceLock::new(),
             }),
@@ -234,7 +242,7 @@ impl CompiledModule {
     fn meta(&self) -> &Meta {
         self.inner.meta.get_or_init(|| match &self.inner.kind {
             Kind::Wasm(m) => wasm_meta(m.module(), self.inner.custom_sections),
-            Kind::Host { name, funcs } => host_meta(name, funcs),
+            Kind::Host { name, funcs, .. } => host_meta(name, funcs),
         })
     }
 }

@@ -328,17 +328,22 @@ impl RuntimeConfig {
     /// assert!(store.instance_by_name("none").is_none());
     /// ```
     pub fn engine(&self) -> Result<Engine, Error> {
-        let key = format!(
-            "{:?} {:?} {:?}",
-            self.engine, self.bounds_checks, self.metering
-        );
         match &self.cache {
-            Some(cache) => cache.engine(key, || self.make_engine()),
+            Some(cache) => {
+                let key = format!(
+                    "{:?} {:?} {:?}",
+                    self.engine, self.bounds_checks, self.metering
+                );
+                cache.engine(key, || self.make_engine())
+            }
             None => {
                 // One engine per configuration in the process, so modules compiled by one
-                // runtime instantiate in every runtime configured the same way.
-                static ENGINES: std::sync::Mutex<Vec<(String, Engine)>> =
+                // runtime instantiate in every runtime configured the same way. (Looked up
+                // on every new runtime: compared field by field, nothing formatted.)
+                type Key = (EngineChoice, BoundsChecks, Metering);
+                static ENGINES: std::sync::Mutex<Vec<(Key, Engine)>> =
                     std::sync::Mutex::new(Vec::new());
+                let key = (self.engine, self.bounds_checks, self.metering);
                 let mut engines = ENGINES.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some((_, engine)) = engines.iter().find(|(k, _)| *k == key) {
                     return Ok(engine.clone());

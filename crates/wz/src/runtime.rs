@@ -128,6 +128,16 @@ impl Drop for StoreGuard<'_> {
     }
 }
 
+/// `bytes` as a binary module; text (with the `wat` feature) is translated first.
+fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    #[cfg(feature = "wat")]
+    if !bytes.starts_with(b"\0asm") {
+        return wat::parse_bytes(bytes)
+            .map_err(|e| Error::usage(format!("invalid text module: {e}")));
+    }
+    Ok(std::borrow::Cow::Borrowed(bytes))
+}
+
 impl RuntimeInner {
     /// Takes the store. A host function that calls back into its own runtime through a
     /// handle gets an error (it must use its `Caller`) instead of a deadlock.
@@ -735,6 +745,22 @@ impl Runtime {
         self.inner.engine.name()
     }
 
+    /// Decodes and validates a module (binary, or text with the `wat` feature) against this
+    /// runtime's features without compiling it: the check [`Runtime::compile_module`] makes
+    /// first, for embedders that only need to vet a module.
+    ///
+    /// ```
+    /// let runtime = wz::Runtime::new();
+    /// runtime.validate(b"(module (func (export \"f\") (result i32) (i32.const 1)))").unwrap();
+    /// // A function returning nothing may not leave a value on the stack.
+    /// let err = runtime.validate(b"(module (func (i32.const 1)))").unwrap_err();
+    /// assert!(matches!(err.kind(), wz::ErrorKind::Invalid(_)));
+    /// ```
+    pub fn validate(&self, bytes: &[u8]) -> Result<(), Error> {
+        wz_binary::Module::decode(&to_binary(bytes)?, self.inner.features)?;
+        Ok(())
+    }
+
     /// Decodes, validates and compiles a module from its binary (or, with the `wat` feature,
     /// text) form. The result can be instantiated many times, in this runtime or another of
     /// the same configuration.
@@ -768,13 +794,7 @@ impl Runtime {
             }
             Ok(CompiledModule::wasm(module, self.inner.custom_sections))
         };
-        #[cfg(feature = "wat")]
-        if !bytes.starts_with(b"\0asm") {
-            let binary = wat::parse_bytes(bytes)
-                .map_err(|e| Error::usage(format!("invalid text module: {e}")))?;
-            return compile(&binary);
-        }
-        compile(bytes)
+        compile(&to_binary(bytes)?)
     }
 
     /// Compiles and instantiates `bytes` with the default [`ModuleConfig`].
@@ -817,9 +837,9 @@ impl Runtime {
         };
         let wasm = match &module.inner.kind {
             Kind::Wasm(wasm) => wasm,
-            Kind::Host { funcs, .. } => {
+            Kind::Host { funcs, names, .. } => {
                 let name = name.ok_or_else(|| Error::usage("a host module needs a name"))?;
-                return self.instantiate_host(module, name, funcs);
+                return self.instantiate_host(module, name, funcs, names);
             }
         };
         let state = Arc::new(ModuleState::default());
@@ -867,6 +887,7 @@ impl Runtime {
         module: &CompiledModule,
         name: String,
         funcs: &[HostExport],
+        names: &Arc<wz_store::ExportNames>,
     ) -> Result<Module, Error> {
         let state = Arc::new(ModuleState::default());
         {
@@ -878,14 +899,15 @@ impl Runtime {
                 )));
             }
             let mut exports = Vec::with_capacity(funcs.len());
+            store.reserve_funcs(funcs.len());
             for (f, definition) in funcs.iter().zip(module.exported_functions()) {
                 let id = store.alloc_host_func(f.func.clone())?;
                 if let Some(listening) = &self.inner.listening {
                     store.set_func_listener(id, Some(listening.hook(definition.clone())));
                 }
-                exports.push((f.name.clone(), Extern::Func(id)));
+                exports.push(Extern::Func(id));
             }
-            let instance = store.alloc_host_instance(exports);
+            let instance = store.alloc_host_instance_with(names.clone(), exports);
             store.register(&name, instance)?;
             modules
                 .by_name
