@@ -1,10 +1,12 @@
 //! wz against wasmtime and wasmi, side by side in one run.
 //!
-//! `cargo run --release` (from `bench/`) measures, per workload, the phases compile (decode,
-//! validate and compile), instantiate (a new store and an instance) and execute (one call of
-//! the workload's `run` export) on wz's interpreter, wz's JIT, wasmi and wasmtime, checks that
-//! all four computed the same result, and prints a markdown table with the ratios
-//! wz-jit/wasmtime and wz-interp/wasmi. `--write` also puts the table into
+//! `cargo run --release` (from `bench/`) measures, per workload, the phases validate (decode
+//! and validate only), compile (decode, validate and compile), instantiate (a new store and
+//! an instance) and execute (one call of the workload's `run` export) on wz's interpreter,
+//! wz's JIT, wasmi and wasmtime, checks that all four computed the same result, then the
+//! instantiation workloads (an empty module, one page of memory, 1 MB of data segments, 100
+//! imported host functions), typed calls both ways and the compile time of a large module,
+//! and prints a markdown table with the ratios wz-jit/wasmtime and wz-interp/wasmi. `--write` also puts the table into
 //! `docs/performance.md`. `--scaling` compiles generated modules of growing size to show how
 //! compile time grows with module size; `--cache` measures the compilation cache; `--limits`
 //! measures what fuel metering and interrupt checks cost wz's engines. Workload names as
@@ -208,6 +210,7 @@ fn run_workloads(
         let wasm = wat::parse_bytes(w.source)
             .with_context(|| format!("workload {}", w.name))?
             .into_owned();
+        let mut validate = Vec::new();
         let mut compile = Vec::new();
         let mut instantiate = Vec::new();
         let mut execute: Vec<Option<Vec<Duration>>> = Vec::new();
@@ -217,11 +220,15 @@ fn run_workloads(
             // An engine whose default configuration rejects the workload sits it out.
             if let Err(why) = e.compile(&wasm) {
                 notes.push(format!("{} does not run `{}`: {why}", e.name(), w.name));
+                validate.push(None);
                 compile.push(None);
                 instantiate.push(None);
                 execute.push(None);
                 continue;
             }
+            validate.push(Some(measure(3, 20, Duration::from_secs(1), || {
+                e.validate(&wasm)
+            })?));
             compile.push(Some(measure(3, 20, Duration::from_secs(1), || {
                 e.compile(&wasm)
             })?));
@@ -267,6 +274,7 @@ fn run_workloads(
             );
         }
         for (phase, times) in [
+            ("validate", validate),
             ("compile", compile),
             ("instantiate", instantiate),
             ("execute", execute),
@@ -277,6 +285,70 @@ fn run_workloads(
                 times,
             });
         }
+    }
+    Ok(rows)
+}
+
+/// The instantiation workloads: modules that only get instantiated, and how many `env`
+/// imports each needs.
+fn instantiation_workloads() -> Vec<(&'static str, Vec<u8>, usize)> {
+    // 1 MB of data in 16 segments of 64 KiB, bytes that no engine can elide as zeroes.
+    let mut data = String::from("(module (memory 17)");
+    let mut seed = 0x2545_f491_u32;
+    for segment in 0..16 {
+        data.push_str(&format!(" (data (i32.const {}) \"", segment * 65_536));
+        for _ in 0..65_536 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            data.push_str(&format!("\\{:02x}", (seed as u8) | 1));
+        }
+        data.push('"');
+        data.push(')');
+    }
+    data.push(')');
+    let mut imports = String::from("(module");
+    for i in 0..IMPORTS {
+        imports.push_str(&format!(
+            " (import \"env\" \"f{i}\" (func (param i32) (result i32)))"
+        ));
+    }
+    imports.push(')');
+    let binary = |text: &str| wat::parse_str(text).expect("valid instantiation workload");
+    vec![
+        ("empty module", binary("(module)"), 0),
+        ("1 page memory", binary("(module (memory 1))"), 0),
+        ("1 MB data", binary(&data), 0),
+        ("100 imports", binary(&imports), IMPORTS),
+    ]
+}
+
+/// Host functions the import workload links against.
+const IMPORTS: usize = 100;
+
+/// Instantiation time of [`instantiation_workloads`]: a new store and an instance, the
+/// imports linked the way [`Engine::define_imports`] says.
+fn run_instantiation(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for (name, wasm, imports) in instantiation_workloads() {
+        let mut times = Vec::new();
+        for e in engines.iter_mut() {
+            eprintln!("instantiate {name} on {}", e.name());
+            e.define_imports(imports)?;
+            e.compile(&wasm)?;
+            times.push(Some(measure(
+                50,
+                20_000,
+                Duration::from_millis(500),
+                || e.instantiate(),
+            )?));
+            e.define_imports(0)?;
+        }
+        rows.push(Row {
+            workload: format!("instantiate: {name}"),
+            phase: "instantiate",
+            times,
+        });
     }
     Ok(rows)
 }
@@ -574,6 +646,9 @@ fn main() -> Result<()> {
     } else {
         let selected = |name: &str| only.is_empty() || only.iter().any(|o| o.as_str() == name);
         rows.extend(run_workloads(&mut engines, selected, &mut notes)?);
+        if selected("instantiate") {
+            rows.extend(run_instantiation(&mut engines)?);
+        }
         if selected("calls") {
             rows.extend(run_calls(&mut engines)?);
         }

@@ -7,6 +7,13 @@ use anyhow::{Context, Result};
 /// new store with an instance of it.
 pub trait Engine {
     fn name(&self) -> &'static str;
+    /// Decodes and validates `wasm` without compiling it.
+    fn validate(&mut self, wasm: &[u8]) -> Result<()>;
+    /// Defines the host functions `env.f0` .. `env.f{n-1}` (each `(i32) -> i32`; none for
+    /// 0) that modules compiled afterwards are instantiated against, resolved the engine's fastest
+    /// documented way (wasmtime: `InstancePre`; wz: a compiled host module instantiated in
+    /// every new runtime; wasmi: its `Linker`).
+    fn define_imports(&mut self, n: usize) -> Result<()>;
     fn compile(&mut self, wasm: &[u8]) -> Result<()>;
     fn instantiate(&mut self) -> Result<()>;
     fn run(&mut self, arg: i32) -> Result<i64>;
@@ -59,6 +66,8 @@ pub struct Wz {
     ctx: Option<wz::CallContext>,
     compiler: wz::Runtime,
     module: Option<wz::CompiledModule>,
+    /// The `env` host module of [`Engine::define_imports`].
+    imports: Option<wz::CompiledModule>,
     instance: Option<(wz::Runtime, Option<wz::TypedFunction<i32, i64>>)>,
     calls: Option<WzCalls>,
 }
@@ -77,6 +86,7 @@ impl Wz {
             config,
             ctx: None,
             module: None,
+            imports: None,
             instance: None,
             calls: None,
         })
@@ -86,6 +96,26 @@ impl Wz {
 impl Engine for Wz {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn validate(&mut self, wasm: &[u8]) -> Result<()> {
+        Ok(self.compiler.validate(wasm)?)
+    }
+
+    fn define_imports(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            self.imports = None;
+            return Ok(());
+        }
+        let mut builder = self.compiler.new_host_module_builder("env");
+        for i in 0..n {
+            builder = builder
+                .new_function_builder()
+                .with_func(move |x: i32| x.wrapping_add(i as i32))
+                .export(&format!("f{i}"));
+        }
+        self.imports = Some(builder.compile()?);
+        Ok(())
     }
 
     fn compile(&mut self, wasm: &[u8]) -> Result<()> {
@@ -98,6 +128,9 @@ impl Engine for Wz {
         // Drop the previous store first, as the other engines do.
         self.instance = None;
         let runtime = wz::Runtime::with_config(self.config.clone())?;
+        if let Some(env) = &self.imports {
+            runtime.instantiate_module(env, wz::ModuleConfig::new().with_name("env"))?;
+        }
         let config = wz::ModuleConfig::new().with_name("");
         let instance = runtime.instantiate_module(module, config)?;
         let run = instance
@@ -159,6 +192,9 @@ impl Wz {
 struct Wasmtime {
     engine: wasmtime::Engine,
     module: Option<wasmtime::Module>,
+    /// The linker of [`Engine::define_imports`] and the module pre-linked with it.
+    linker: Option<wasmtime::Linker<()>>,
+    pre: Option<wasmtime::InstancePre<()>>,
     instance: Option<(wasmtime::Store<()>, wasmtime::TypedFunc<i32, i64>)>,
     calls: Option<Calls<wasmtime::Store<()>, wasmtime::TypedFunc<i32, i32>>>,
 }
@@ -168,8 +204,32 @@ impl Engine for Wasmtime {
         "wasmtime"
     }
 
+    fn validate(&mut self, wasm: &[u8]) -> Result<()> {
+        Ok(wasmtime::Module::validate(&self.engine, wasm)?)
+    }
+
+    fn define_imports(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            self.linker = None;
+            return Ok(());
+        }
+        let mut linker = wasmtime::Linker::new(&self.engine);
+        for i in 0..n {
+            linker.func_wrap("env", &format!("f{i}"), move |x: i32| {
+                x.wrapping_add(i as i32)
+            })?;
+        }
+        self.linker = Some(linker);
+        Ok(())
+    }
+
     fn compile(&mut self, wasm: &[u8]) -> Result<()> {
-        self.module = Some(wasmtime::Module::new(&self.engine, wasm)?);
+        let module = wasmtime::Module::new(&self.engine, wasm)?;
+        self.pre = match &self.linker {
+            Some(linker) => Some(linker.instantiate_pre(&module)?),
+            None => None,
+        };
+        self.module = Some(module);
         Ok(())
     }
 
@@ -177,7 +237,10 @@ impl Engine for Wasmtime {
         let module = self.module.as_ref().context("nothing compiled")?;
         self.instance = None;
         let mut store = wasmtime::Store::new(&self.engine, ());
-        let instance = wasmtime::Instance::new(&mut store, module, &[])?;
+        let instance = match &self.pre {
+            Some(pre) => pre.instantiate(&mut store)?,
+            None => wasmtime::Instance::new(&mut store, module, &[])?,
+        };
         // Modules without a `run` export (the large one) are only instantiated.
         let run = instance.get_typed_func::<i32, i64>(&mut store, "run");
         if let Ok(run) = run {
@@ -218,6 +281,8 @@ impl Engine for Wasmtime {
 struct Wasmi {
     engine: wasmi::Engine,
     module: Option<wasmi::Module>,
+    /// The linker of [`Engine::define_imports`].
+    linker: Option<wasmi::Linker<()>>,
     instance: Option<(wasmi::Store<()>, wasmi::TypedFunc<i32, i64>)>,
     calls: Option<Calls<wasmi::Store<()>, wasmi::TypedFunc<i32, i32>>>,
 }
@@ -225,6 +290,25 @@ struct Wasmi {
 impl Engine for Wasmi {
     fn name(&self) -> &'static str {
         "wasmi"
+    }
+
+    fn validate(&mut self, wasm: &[u8]) -> Result<()> {
+        Ok(wasmi::Module::validate(&self.engine, wasm)?)
+    }
+
+    fn define_imports(&mut self, n: usize) -> Result<()> {
+        if n == 0 {
+            self.linker = None;
+            return Ok(());
+        }
+        let mut linker = wasmi::Linker::new(&self.engine);
+        for i in 0..n {
+            linker.func_wrap("env", &format!("f{i}"), move |x: i32| {
+                x.wrapping_add(i as i32)
+            })?;
+        }
+        self.linker = Some(linker);
+        Ok(())
     }
 
     fn compile(&mut self, wasm: &[u8]) -> Result<()> {
@@ -236,8 +320,12 @@ impl Engine for Wasmi {
         let module = self.module.as_ref().context("nothing compiled")?;
         self.instance = None;
         let mut store = wasmi::Store::new(&self.engine, ());
-        let linker = wasmi::Linker::<()>::new(&self.engine);
-        let instance = linker.instantiate_and_start(&mut store, module)?;
+        let instance = match &self.linker {
+            Some(linker) => linker.instantiate_and_start(&mut store, module)?,
+            None => {
+                wasmi::Linker::<()>::new(&self.engine).instantiate_and_start(&mut store, module)?
+            }
+        };
         if let Ok(run) = instance.get_typed_func::<i32, i64>(&store, "run") {
             self.instance = Some((store, run));
         }
