@@ -8,7 +8,8 @@
 //!   generated code needs no bounds check: an access past the end faults, and the signal
 //!   handler turns the fault into a trap. The base never moves.
 //! - [`BoundsChecks::Explicit`]: an ordinary heap allocation that generated code checks before
-//!   every access. It may move when the memory grows.
+//!   every access. It may move when the memory grows. (Memories of at least
+//!   [`LinearMemory::LARGE`] bytes, or with an image, are reservations in either mode.)
 //!
 //! Pages of a reservation are committed lazily by the kernel, so a fresh memory of any size is
 //! cheap and reads as zeros.
@@ -95,6 +96,10 @@ impl LinearMemory {
         Self::with_capacity(len, len, strategy)
     }
 
+    /// From this size on a memory is a reservation whatever the strategy (on hosts that
+    /// have them).
+    pub const LARGE: usize = 1 << 20;
+
     /// Like [`LinearMemory::new`], but a heap-allocated (explicitly checked) memory reserves
     /// `capacity` bytes up front, so growing up to it never moves or copies the bytes.
     /// Guard-page memories reserve their whole address range anyway.
@@ -104,6 +109,14 @@ impl LinearMemory {
         strategy: BoundsChecks,
     ) -> Result<Self, MemoryError> {
         let capacity = capacity.max(len);
+        // Large memories are reservations even when checked explicitly: the kernel hands
+        // out zeroed pages as they are touched instead of the buffer being zeroed up front.
+        #[cfg(all(unix, target_pointer_width = "64"))]
+        let strategy = if len >= Self::LARGE {
+            BoundsChecks::GuardPages
+        } else {
+            strategy
+        };
         let storage = match strategy {
             #[cfg(all(unix, target_pointer_width = "64"))]
             BoundsChecks::GuardPages => {
@@ -162,7 +175,9 @@ impl LinearMemory {
         Self::with_capacity(len, capacity, strategy)
     }
 
-    /// Whether accesses are checked by guard pages.
+    /// Whether the memory is an address-space reservation with guard pages after it (it
+    /// never moves). Explicitly checked memories are reservations too when they are large
+    /// ([`LinearMemory::LARGE`]) or have an image; their code checks every access anyway.
     pub fn has_guard_pages(&self) -> bool {
         !matches!(self.storage, Storage::Heap(_))
     }
