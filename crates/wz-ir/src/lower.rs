@@ -1709,6 +1709,7 @@ impl<'m> Lowerer<'m> {
                 }
             });
         }
+        invert_back_branches(&mut self.ops);
         let mut init = vec![0u64; (self.num_local_slots - self.num_param_slots) as usize];
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
@@ -1724,5 +1725,35 @@ impl<'m> Lowerer<'m> {
             init: init.into_boxed_slice(),
             frame_size: frame_size as u32,
         })
+    }
+}
+
+/// Loop inversion, as a peephole on finished code: a `br` to a conditional branch whose
+/// taken target is the instruction right after the `br` (a loop whose exit test is at its
+/// top, closed by `br` just before its block's end) becomes that condition negated,
+/// branching to the instruction after the test. Same length, same behaviour, one dispatch
+/// per iteration instead of two. `br_table`'s entries stay unconditional.
+fn invert_back_branches(ops: &mut [Op]) {
+    let mut table_entries = 0usize;
+    for pc in 0..ops.len() {
+        if table_entries > 0 {
+            table_entries -= 1;
+            continue;
+        }
+        match ops[pc] {
+            Op::BrTable(t) => table_entries = t.len as usize,
+            Op::Br(b) => {
+                let test = b.offset.target(pc);
+                let Some(op) = ops.get(test) else { continue };
+                if op.conditional_target(test) != Some(pc + 1) {
+                    continue;
+                }
+                let past_test = BranchOffset((test as i64 + 1 - pc as i64) as i32);
+                if let Some(inverted) = op.negated_branch(past_test) {
+                    ops[pc] = inverted;
+                }
+            }
+            _ => {}
+        }
     }
 }

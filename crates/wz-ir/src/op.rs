@@ -840,6 +840,84 @@ impl Op {
     }
 }
 
+impl Op {
+    /// For a conditional branch on integers, the branch taken exactly when this one is not,
+    /// to `offset`. (Float comparisons have no such negation: NaN fails both.)
+    pub fn negated_branch(&self, offset: BranchOffset) -> Option<Op> {
+        type Ctor = fn(BranchCmp) -> Op;
+        let (b, negated) = match *self {
+            Op::BrIfEqz(b) => {
+                return Some(Op::BrIfNez(BranchIf {
+                    cond: b.cond,
+                    offset,
+                }));
+            }
+            Op::BrIfNez(b) => {
+                return Some(Op::BrIfEqz(BranchIf {
+                    cond: b.cond,
+                    offset,
+                }));
+            }
+            Op::BrI32Eq(b) => (b, Op::BrI32Ne as Ctor),
+            Op::BrI32Ne(b) => (b, Op::BrI32Eq as Ctor),
+            Op::BrI32LtS(b) => (b, Op::BrI32GeS as Ctor),
+            Op::BrI32LtU(b) => (b, Op::BrI32GeU as Ctor),
+            Op::BrI32GtS(b) => (b, Op::BrI32LeS as Ctor),
+            Op::BrI32GtU(b) => (b, Op::BrI32LeU as Ctor),
+            Op::BrI32LeS(b) => (b, Op::BrI32GtS as Ctor),
+            Op::BrI32LeU(b) => (b, Op::BrI32GtU as Ctor),
+            Op::BrI32GeS(b) => (b, Op::BrI32LtS as Ctor),
+            Op::BrI32GeU(b) => (b, Op::BrI32LtU as Ctor),
+            Op::BrI64Eq(b) => (b, Op::BrI64Ne as Ctor),
+            Op::BrI64Ne(b) => (b, Op::BrI64Eq as Ctor),
+            Op::BrI64LtS(b) => (b, Op::BrI64GeS as Ctor),
+            Op::BrI64LtU(b) => (b, Op::BrI64GeU as Ctor),
+            Op::BrI64GtS(b) => (b, Op::BrI64LeS as Ctor),
+            Op::BrI64GtU(b) => (b, Op::BrI64LeU as Ctor),
+            Op::BrI64LeS(b) => (b, Op::BrI64GtS as Ctor),
+            Op::BrI64LeU(b) => (b, Op::BrI64GtU as Ctor),
+            Op::BrI64GeS(b) => (b, Op::BrI64LtS as Ctor),
+            Op::BrI64GeU(b) => (b, Op::BrI64LtU as Ctor),
+            _ => return None,
+        };
+        Some(negated(BranchCmp {
+            lhs: b.lhs,
+            rhs: b.rhs,
+            offset,
+        }))
+    }
+
+    /// The target of a conditional branch on integers (`br_if_*` or a fused integer
+    /// compare-and-branch): those [`Op::negated_branch`] can negate.
+    pub fn conditional_target(&self, pc: usize) -> Option<usize> {
+        let offset = match *self {
+            Op::BrIfEqz(b) | Op::BrIfNez(b) => b.offset,
+            Op::BrI32Eq(b)
+            | Op::BrI32Ne(b)
+            | Op::BrI32LtS(b)
+            | Op::BrI32LtU(b)
+            | Op::BrI32GtS(b)
+            | Op::BrI32GtU(b)
+            | Op::BrI32LeS(b)
+            | Op::BrI32LeU(b)
+            | Op::BrI32GeS(b)
+            | Op::BrI32GeU(b)
+            | Op::BrI64Eq(b)
+            | Op::BrI64Ne(b)
+            | Op::BrI64LtS(b)
+            | Op::BrI64LtU(b)
+            | Op::BrI64GtS(b)
+            | Op::BrI64GtU(b)
+            | Op::BrI64LeS(b)
+            | Op::BrI64LeU(b)
+            | Op::BrI64GeS(b)
+            | Op::BrI64GeU(b) => b.offset,
+            _ => return None,
+        };
+        Some(offset.target(pc))
+    }
+}
+
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.print(0, f)
