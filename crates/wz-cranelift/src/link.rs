@@ -68,7 +68,7 @@ pub(crate) struct Image {
 }
 
 /// Functions start at multiples of this.
-pub(crate) const FUNCTION_ALIGN: usize = 16;
+pub(crate) const FUNCTION_ALIGN: usize = 32;
 
 impl Image {
     /// Lays `funcs` out in order.
