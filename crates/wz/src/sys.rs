@@ -352,24 +352,17 @@ impl System {
         System {
             args: config.args.clone(),
             env: config.env.clone(),
-            stdin: config
-                .stdin
-                .clone()
-                .unwrap_or_else(|| Arc::new(Mutex::new(io::empty()))),
-            stdout: config
-                .stdout
-                .clone()
-                .unwrap_or_else(|| Arc::new(Mutex::new(io::sink()))),
-            stderr: config
-                .stderr
-                .clone()
-                .unwrap_or_else(|| Arc::new(Mutex::new(io::sink()))),
+            // The stateless defaults are shared by every instance: fewer allocations per
+            // instantiation.
+            stdin: config.stdin.clone().unwrap_or_else(|| EMPTY.clone()),
+            stdout: config.stdout.clone().unwrap_or_else(|| SINK.clone()),
+            stderr: config.stderr.clone().unwrap_or_else(|| SINK.clone()),
             fs: config.fs.clone(),
             walltime,
             walltime_resolution,
             nanotime,
             nanotime_resolution,
-            nanosleep: config.nanosleep.clone().unwrap_or_else(|| Arc::new(|_| {})),
+            nanosleep: config.nanosleep.clone().unwrap_or_else(|| NO_SLEEP.clone()),
             rand: config
                 .rand
                 .clone()
@@ -746,6 +739,14 @@ impl System {
 }
 
 /// A wall clock starting at [`FAKE_EPOCH_SECONDS`] that advances 1 ms per reading.
+/// Standard input that is always at its end, standard output and error that discard, and a
+/// sleep that returns at once: the defaults, shared by every instance.
+static EMPTY: std::sync::LazyLock<SharedReader> =
+    std::sync::LazyLock::new(|| Arc::new(Mutex::new(io::empty())));
+static SINK: std::sync::LazyLock<SharedWriter> =
+    std::sync::LazyLock::new(|| Arc::new(Mutex::new(io::sink())));
+static NO_SLEEP: std::sync::LazyLock<Nanosleep> = std::sync::LazyLock::new(|| Arc::new(|_| {}));
+
 fn fake_walltime() -> Walltime {
     let nanos = AtomicI64::new(0);
     Arc::new(move || {
