@@ -42,7 +42,7 @@ impl<'s> Exec<'s> {
             // An interpreter store holds no compiled functions; were one reached, calling it
             // through the host path reports a trap instead of running it.
             FuncKind::Jit => Callee::Host { func, slots: 0 },
-            FuncKind::Host(_) => Callee::Host {
+            FuncKind::Host { .. } => Callee::Host {
                 func,
                 slots: f.host_slots,
             },

@@ -278,7 +278,7 @@ unsafe extern "C" fn listen_enter(vmctx: *mut u8, func: u32, params: *const u64)
     // SAFETY: called by compiled code with its vmctx.
     let (store, instance) = unsafe { context(vmctx) };
     let id = store.instances[instance as usize].funcs[func as usize];
-    let n = crate::store::slot_count(store.funcs[id as usize].ty.params());
+    let n = crate::store::slot_count(store.func_type(FuncId(id)).params());
     // SAFETY: generated code passes the function's parameters, one slot each (two for v128).
     let params = unsafe { listened_values(params, n) };
     match store.listen_enter(instance, func, params) {
@@ -291,7 +291,7 @@ unsafe extern "C" fn listen_exit(vmctx: *mut u8, func: u32, results: *const u64)
     // SAFETY: called by compiled code with its vmctx.
     let (store, instance) = unsafe { context(vmctx) };
     let id = store.instances[instance as usize].funcs[func as usize];
-    let n = crate::store::slot_count(store.funcs[id as usize].ty.results());
+    let n = crate::store::slot_count(store.func_type(FuncId(id)).results());
     // SAFETY: generated code passes the function's results, laid out as the parameters.
     let results = unsafe { listened_values(results, n) };
     match store.listen_exit(instance, func, results) {

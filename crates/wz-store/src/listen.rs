@@ -134,13 +134,14 @@ impl Store {
         slots: &mut [u64],
     ) -> Result<(), Error> {
         let entity = &self.funcs[func as usize];
-        let FuncKind::Host(host) = &entity.kind else {
+        let FuncKind::Host { set, index } = entity.kind else {
             return Err(wz_ir::TrapCode::Unreachable.into());
         };
-        let f = host.f.clone();
+        let set = self.host_sets[set as usize].clone();
+        let f = &*set[index as usize].f;
         if entity.listener.is_none() {
             return crate::objects::run_host(
-                &*f,
+                f,
                 &mut Caller {
                     store: self,
                     instance,
@@ -148,12 +149,13 @@ impl Store {
                 slots,
             );
         }
-        let params = crate::store::slot_count(entity.ty.params()) as usize;
-        let results = crate::store::slot_count(entity.ty.results()) as usize;
+        let ty = &self.type_list[entity.type_id as usize];
+        let params = crate::store::slot_count(ty.params()) as usize;
+        let results = crate::store::slot_count(ty.results()) as usize;
         let depth = self.listened.len();
         self.enter_listened(func, &slots[..params])?;
         let outcome = crate::objects::run_host(
-            &*f,
+            f,
             &mut Caller {
                 store: self,
                 instance,

@@ -102,19 +102,18 @@ impl Caller<'_> {
 #[derive(Debug)]
 pub(crate) enum FuncKind {
     /// Interpreted: the lowered body.
-    Wasm {
-        instance: u32,
-        code: Arc<Function>,
-    },
+    Wasm { instance: u32, code: Arc<Function> },
     /// Compiled: native code reached through `vmfunc`.
     Jit,
-    Host(HostFunc),
+    /// Host function `index` of the store's host function set `set` (a host module's
+    /// functions share one set: adding them clones no reference counts per function).
+    Host { set: u32, index: u32 },
 }
 
 #[derive(Debug)]
 pub(crate) struct FuncEntity {
     pub kind: FuncKind,
-    pub ty: FuncType,
+    /// The interned type (see `Store::type_list`).
     pub type_id: u32,
     /// Slots a call needs: max(params, results).
     pub host_slots: u32,
@@ -124,12 +123,9 @@ pub(crate) struct FuncEntity {
 
 impl FuncEntity {
     /// A function whose compiled-code parts [`crate::Store`] fills in as it adds it.
-    pub fn new(kind: FuncKind, ty: FuncType, type_id: u32) -> Self {
-        let host_slots =
-            crate::store::slot_count(ty.params()).max(crate::store::slot_count(ty.results()));
+    pub fn new(kind: FuncKind, type_id: u32, host_slots: u32) -> Self {
         FuncEntity {
             kind,
-            ty,
             type_id,
             host_slots,
             listener: None,

@@ -37,6 +37,12 @@ pub struct Store {
     pub(crate) globals: Vec<GlobalEntity>,
     pub(crate) instances: Vec<InstanceEntity>,
     types: HashMap<FuncType, u32>,
+    /// Every interned type by id, and the slots a call of it needs (max of params and
+    /// results): functions name their type by id only.
+    pub(crate) type_list: Vec<FuncType>,
+    type_slots: Vec<u32>,
+    /// Host functions in sets (see `FuncKind::Host`).
+    pub(crate) host_sets: Vec<Arc<[HostFunc]>>,
     /// The type [`Store::intern`] saw last, and its id.
     last_interned: Option<(FuncType, u32)>,
     /// Every function's reference, by id (JIT stores), and the contexts host functions'
@@ -102,6 +108,9 @@ impl Store {
             globals: Vec::new(),
             instances: Vec::new(),
             types: HashMap::new(),
+            type_list: Vec::new(),
+            type_slots: Vec::new(),
+            host_sets: Vec::new(),
             last_interned: None,
             trampolines: Vec::new(),
             vmfuncs: Chunks::default(),
@@ -187,7 +196,8 @@ impl Store {
 
     /// Adds a function entity and, in a JIT store, its function reference (whose index in
     /// `vmfuncs` is the function's id).
-    fn push_func(&mut self, entity: FuncEntity) -> Result<FuncId, Error> {
+    fn push_func(&mut self, kind: FuncKind, type_id: u32) -> Result<FuncId, Error> {
+        let entity = FuncEntity::new(kind, type_id, self.type_slots[type_id as usize]);
         let id = self.funcs.len() as u32;
         if let Engine::Compiler(jit) = &self.engine {
             let slot = entity.type_id as usize;
@@ -195,7 +205,7 @@ impl Store {
                 self.trampolines.resize(slot + 1, None);
             }
             if self.trampolines[slot].is_none() {
-                self.trampolines[slot] = Some(jit.trampolines(&entity.ty)?);
+                self.trampolines[slot] = Some(jit.trampolines(&self.type_list[slot])?);
             }
             let trampolines = self.trampolines[slot].as_deref().expect("set above");
             let vm: *mut VMStoreContext = &mut *self.vm;
@@ -205,7 +215,7 @@ impl Store {
                 type_id: entity.type_id,
                 id,
             };
-            if let FuncKind::Host(_) = &entity.kind {
+            if let FuncKind::Host { .. } = &entity.kind {
                 let ctx = self.host_contexts.push(VMHostContext {
                     store: vm,
                     func: id,
@@ -246,6 +256,9 @@ impl Store {
             None => {
                 let next = self.types.len() as u32;
                 self.types.insert(ty.clone(), next);
+                self.type_list.push(ty.clone());
+                self.type_slots
+                    .push(slot_count(ty.params()).max(slot_count(ty.results())));
                 next
             }
         };
@@ -266,9 +279,28 @@ impl Store {
     /// Adds a host function to the store. Fails only if the JIT cannot compile the adapter
     /// for its signature.
     pub fn alloc_host_func(&mut self, func: HostFunc) -> Result<FuncId, Error> {
-        let ty = func.ty.clone();
-        let type_id = self.intern(&ty);
-        self.push_func(FuncEntity::new(FuncKind::Host(func), ty, type_id))
+        let ids = self.alloc_host_funcs(Arc::from(vec![func]))?;
+        Ok(ids[0])
+    }
+
+    /// Adds host functions sharing one set (a host module's, instantiated in many stores):
+    /// their ids, in order. Fails only if the JIT cannot compile an adapter.
+    pub fn alloc_host_funcs(&mut self, funcs: Arc<[HostFunc]>) -> Result<Vec<FuncId>, Error> {
+        let set = self.host_sets.len() as u32;
+        self.reserve_funcs(funcs.len());
+        let mut ids = Vec::with_capacity(funcs.len());
+        for (index, func) in funcs.iter().enumerate() {
+            let type_id = self.intern(&func.ty);
+            ids.push(self.push_func(
+                FuncKind::Host {
+                    set,
+                    index: index as u32,
+                },
+                type_id,
+            )?);
+        }
+        self.host_sets.push(funcs);
+        Ok(ids)
     }
 
     fn bounds_checks(&self) -> BoundsChecks {
@@ -514,13 +546,12 @@ impl Store {
         }
         self.reserve_funcs(m.bodies.len());
         for (i, code) in module.functions().iter().enumerate() {
-            let ty = code.ty.clone();
             let type_id = inst.type_ids[m.funcs[m.num_imported_funcs as usize + i] as usize];
             let kind = FuncKind::Wasm {
                 instance: id,
                 code: code.clone(),
             };
-            let f = self.push_func(FuncEntity::new(kind, ty, type_id))?;
+            let f = self.push_func(kind, type_id)?;
             inst.funcs.push(f.0);
         }
         if let Some(jit) = module.jit() {
@@ -531,12 +562,8 @@ impl Store {
                 .as_ptr();
             for defined in 0..m.bodies.len() as u32 {
                 let index = m.num_imported_funcs + defined;
-                let ty = m
-                    .func_type(index)
-                    .cloned()
-                    .unwrap_or_else(|| FuncType::new([], []));
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
-                let f = self.push_func(FuncEntity::new(FuncKind::Jit, ty, type_id))?;
+                let f = self.push_func(FuncKind::Jit, type_id)?;
                 let vmfunc = self
                     .vmfuncs
                     .get_mut(f.0 as usize)
@@ -697,7 +724,7 @@ impl Store {
         match (kind, ext) {
             (ImportKind::Func(ty), Extern::Func(f)) => {
                 let expected = m.types.get(*ty as usize).ok_or("unknown type")?;
-                if &self.funcs[f.0 as usize].ty != expected {
+                if self.func_type(f) != expected {
                     return Err("function types differ");
                 }
             }
@@ -726,7 +753,7 @@ impl Store {
 
     /// The type of a function.
     pub fn func_type(&self, func: FuncId) -> &FuncType {
-        &self.funcs[func.0 as usize].ty
+        &self.type_list[self.funcs[func.0 as usize].type_id as usize]
     }
 
     /// The number of raw slots a call of `func` needs: the larger of its parameter and result
@@ -748,7 +775,7 @@ impl Store {
         if slots.len() < entity.host_slots as usize {
             return Err(Error::usage(format!(
                 "a call of {} needs {} slots, got {}",
-                entity.ty,
+                self.type_list[entity.type_id as usize],
                 entity.host_slots,
                 slots.len()
             )));
@@ -793,7 +820,7 @@ impl Store {
                 self.stacks.push(stack);
                 outcome
             }
-            FuncKind::Host(_) => self.call_host(func.0, None, slots),
+            FuncKind::Host { .. } => self.call_host(func.0, None, slots),
         };
         self.depth -= 1;
         if let Err(error) = &outcome {
@@ -809,7 +836,7 @@ impl Store {
             .funcs
             .get(func.0 as usize)
             .ok_or_else(|| Error::usage("unknown function"))?;
-        let ty = entity.ty.clone();
+        let ty = self.type_list[entity.type_id as usize].clone();
         if args.len() != ty.params().len() {
             return Err(Error::usage(format!(
                 "function expects {} arguments, got {}",

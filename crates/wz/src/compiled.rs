@@ -49,6 +49,8 @@ pub(crate) enum Kind {
         funcs: Vec<HostExport>,
         /// The functions' export names, shared by the module's instances in every runtime.
         names: Arc<wz_store::ExportNames>,
+        /// The functions themselves, as one set every instance shares.
+        set: Arc<[wz_store::HostFunc]>,
     },
 }
 
@@ -97,6 +99,7 @@ impl CompiledModule {
                     names: Arc::new(wz_store::ExportNames::new(
                         funcs.iter().map(|f| f.name.as_str()),
                     )),
+                    set: funcs.iter().map(|f| f.func.clone()).collect(),
                     name,
                     funcs,
                 },

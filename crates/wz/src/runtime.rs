@@ -12,7 +12,7 @@ use wz_store::{
 };
 
 use crate::RuntimeConfig;
-use crate::compiled::{CompiledModule, FunctionDefinition, HostExport, Kind};
+use crate::compiled::{CompiledModule, FunctionDefinition, Kind};
 use crate::experimental::Listening;
 use crate::limits::{CallContext, InterruptHandle};
 use crate::module::Module;
@@ -837,9 +837,9 @@ impl Runtime {
         };
         let wasm = match &module.inner.kind {
             Kind::Wasm(wasm) => wasm,
-            Kind::Host { funcs, names, .. } => {
+            Kind::Host { names, set, .. } => {
                 let name = name.ok_or_else(|| Error::usage("a host module needs a name"))?;
-                return self.instantiate_host(module, name, funcs, names);
+                return self.instantiate_host(module, name, set, names);
             }
         };
         let state = Arc::new(ModuleState::default());
@@ -886,7 +886,7 @@ impl Runtime {
         &self,
         module: &CompiledModule,
         name: String,
-        funcs: &[HostExport],
+        set: &Arc<[wz_store::HostFunc]>,
         names: &Arc<wz_store::ExportNames>,
     ) -> Result<Module, Error> {
         let state = Arc::new(ModuleState::default());
@@ -898,15 +898,13 @@ impl Runtime {
                     "module[{name}] has already been instantiated"
                 )));
             }
-            let mut exports = Vec::with_capacity(funcs.len());
-            store.reserve_funcs(funcs.len());
-            for (f, definition) in funcs.iter().zip(module.exported_functions()) {
-                let id = store.alloc_host_func(f.func.clone())?;
-                if let Some(listening) = &self.inner.listening {
+            let ids = store.alloc_host_funcs(set.clone())?;
+            if let Some(listening) = &self.inner.listening {
+                for (&id, definition) in ids.iter().zip(module.exported_functions()) {
                     store.set_func_listener(id, Some(listening.hook(definition.clone())));
                 }
-                exports.push(Extern::Func(id));
             }
+            let exports: Vec<Extern> = ids.into_iter().map(Extern::Func).collect();
             let instance = store.alloc_host_instance_with(names.clone(), exports);
             store.register(&name, instance)?;
             modules
