@@ -14,7 +14,7 @@
 //! Pages of a reservation are committed lazily by the kernel, so a fresh memory of any size is
 //! cheap and reads as zeros.
 //!
-//! A [`MemoryImage`] (Linux) holds a module's initial memory contents in an in-memory file,
+//! A [`MemoryImage`] (64-bit Linux) holds a module's initial memory contents in an in-memory file,
 //! built once per module; each instance maps it copy-on-write into its reservation instead of
 //! copying the data segments, so instantiation costs the same for 1 KiB or 100 MiB of data
 //! and pages an instance never writes stay shared.
@@ -153,7 +153,7 @@ impl LinearMemory {
         strategy: BoundsChecks,
         image: Option<&MemoryImage>,
     ) -> Result<Self, MemoryError> {
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
         if let Some(image) = image {
             if image.offset + image.len > len {
                 return Err(MemoryError("memory image larger than the memory".into()));
@@ -239,15 +239,20 @@ impl LinearMemory {
 }
 
 /// A memory's initial contents, ready to be mapped copy-on-write by every instance (see
-/// [`LinearMemory::with_image`]). Only built on Linux (an in-memory file); elsewhere
-/// [`MemoryImage::new`] returns `None` and instances copy their data segments.
+/// [`LinearMemory::with_image`]). Only built on 64-bit Linux (an in-memory file mapped into
+/// a reservation); elsewhere [`MemoryImage::new`] returns `None` and instances copy their
+/// data segments.
 #[derive(Debug)]
+#[cfg_attr(
+    not(all(target_os = "linux", target_pointer_width = "64")),
+    allow(dead_code)
+)]
 pub struct MemoryImage {
     /// Where the image starts in the memory and how long it is, both multiples of the host
     /// page size.
     offset: usize,
     len: usize,
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
     file: std::fs::File,
 }
 
@@ -275,7 +280,7 @@ impl MemoryImage {
         if end - start < Self::MIN_LEN {
             return Ok(None);
         }
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
         {
             let page = mmap::page_size();
             let offset = start / page * page;
@@ -287,7 +292,7 @@ impl MemoryImage {
             let file = mmap::memfd(&bytes)?;
             Ok(Some(MemoryImage { offset, len, file }))
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
         Ok(None)
     }
 }
