@@ -200,6 +200,11 @@ impl Module {
     /// [`wz_store::ErrorKind::Closed`], and its name can be taken again. Returns false if
     /// it was already closed.
     ///
+    /// Its memories and tables stay allocated until the runtime is dropped (other modules
+    /// may have imported them). A server that runs each request in a fresh instance should
+    /// give each its own runtime (creating one costs well under a microsecond; share the
+    /// compiled module), so dropping the runtime frees everything.
+    ///
     /// ```
     /// let runtime = wz::Runtime::new();
     /// let module = runtime.instantiate(br#"(module $m (func (export "f")))"#).unwrap();
