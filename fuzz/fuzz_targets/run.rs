@@ -27,9 +27,8 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     };
     let funcs: Vec<_> = store
         .exports(instance)
-        .iter()
         .filter_map(|(_, e)| match e {
-            Extern::Func(f) => Some(*f),
+            Extern::Func(f) => Some(f),
             _ => None,
         })
         .collect();
