@@ -108,11 +108,25 @@ impl LinearMemory {
         capacity: usize,
         strategy: BoundsChecks,
     ) -> Result<Self, MemoryError> {
+        Self::with_image(len, capacity, strategy, None)
+    }
+
+    /// Like [`LinearMemory::with_capacity`], with `image` mapped copy-on-write at its offset
+    /// (the image must lie within `len`). A memory with an image is always a reservation,
+    /// whatever `strategy` (explicitly checked code reads its length like any other).
+    pub fn with_image(
+        len: usize,
+        capacity: usize,
+        strategy: BoundsChecks,
+        image: Option<&MemoryImage>,
+    ) -> Result<Self, MemoryError> {
         let capacity = capacity.max(len);
         // Large memories are reservations even when checked explicitly: the kernel hands
         // out zeroed pages as they are touched instead of the buffer being zeroed up front.
+        // Images are mapped into reservations.
+        let imaged = cfg!(all(target_os = "linux", target_pointer_width = "64")) && image.is_some();
         #[cfg(all(unix, target_pointer_width = "64"))]
-        let strategy = if len >= Self::LARGE {
+        let strategy = if len >= Self::LARGE || imaged {
             BoundsChecks::GuardPages
         } else {
             strategy
@@ -122,9 +136,17 @@ impl LinearMemory {
             BoundsChecks::GuardPages => {
                 let mut r = mmap::Reservation::new(RESERVATION)?;
                 r.commit(len)?;
+                #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+                if let Some(image) = image {
+                    if image.offset + image.len > len {
+                        return Err(MemoryError("memory image larger than the memory".into()));
+                    }
+                    r.map_image(image)?;
+                }
                 Storage::Reserved(r)
             }
             _ => {
+                let _ = (image, imaged);
                 let mut data = Vec::new();
                 data.try_reserve_exact(capacity).map_err(|_| {
                     MemoryError(format!("cannot allocate {capacity} bytes of linear memory"))
@@ -142,37 +164,6 @@ impl LinearMemory {
         };
         memory.sync();
         Ok(memory)
-    }
-
-    /// Like [`LinearMemory::with_capacity`], with `image` mapped copy-on-write at its offset
-    /// (the image must lie within `len`). A memory with an image is always a reservation,
-    /// whatever `strategy` (explicitly checked code reads its length like any other).
-    pub fn with_image(
-        len: usize,
-        capacity: usize,
-        strategy: BoundsChecks,
-        image: Option<&MemoryImage>,
-    ) -> Result<Self, MemoryError> {
-        #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-        if let Some(image) = image {
-            if image.offset + image.len > len {
-                return Err(MemoryError("memory image larger than the memory".into()));
-            }
-            let mut r = mmap::Reservation::new(RESERVATION)?;
-            r.commit(len)?;
-            r.map_image(image)?;
-            let mut memory = LinearMemory {
-                storage: Storage::Reserved(r),
-                def: Box::new(VMMemoryDef {
-                    base: std::ptr::null_mut(),
-                    len: 0,
-                }),
-            };
-            memory.sync();
-            return Ok(memory);
-        }
-        let _ = image;
-        Self::with_capacity(len, capacity, strategy)
     }
 
     /// Whether the memory is an address-space reservation with guard pages after it (it

@@ -149,7 +149,7 @@ impl Store {
                 slots,
             );
         }
-        let ty = &self.type_list[entity.type_id as usize];
+        let ty = &self.type_list[entity.type_id as usize].ty;
         let params = crate::store::slot_count(ty.params()) as usize;
         let results = crate::store::slot_count(ty.results()) as usize;
         let depth = self.listened.len();

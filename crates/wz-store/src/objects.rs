@@ -110,10 +110,21 @@ pub(crate) enum FuncKind {
     Host { set: u32, index: u32 },
 }
 
+/// What the store keeps per interned function type.
+#[derive(Debug)]
+pub(crate) struct TypeInfo {
+    pub ty: FuncType,
+    /// Slots a call needs: max(params, results).
+    pub call_slots: u32,
+    /// The JIT's entry trampoline and host adapter for the type, fetched from the engine (a
+    /// lock and a hash) when the store's first function of the type is added.
+    pub trampolines: Option<Arc<wz_cranelift::Trampolines>>,
+}
+
 #[derive(Debug)]
 pub(crate) struct FuncEntity {
     pub kind: FuncKind,
-    /// The interned type (see `Store::type_list`).
+    /// The interned type (an index into `Store::type_list`).
     pub type_id: u32,
     /// Slots a call needs: max(params, results).
     pub host_slots: u32,

@@ -37,10 +37,8 @@ pub struct Store {
     pub(crate) globals: Vec<GlobalEntity>,
     pub(crate) instances: Vec<InstanceEntity>,
     types: HashMap<FuncType, u32>,
-    /// Every interned type by id, and the slots a call of it needs (max of params and
-    /// results): functions name their type by id only.
-    pub(crate) type_list: Vec<FuncType>,
-    type_slots: Vec<u32>,
+    /// Every interned type by id: functions name their type by id only.
+    pub(crate) type_list: Vec<TypeInfo>,
     /// Host functions in sets (see `FuncKind::Host`).
     pub(crate) host_sets: Vec<Arc<[HostFunc]>>,
     /// The type [`Store::intern`] saw last, and its id.
@@ -49,9 +47,6 @@ pub struct Store {
     /// references point to; both at stable addresses.
     vmfuncs: Chunks<VMFuncRef>,
     host_contexts: Chunks<VMHostContext>,
-    /// The JIT's trampolines by interned type id, so adding a function looks them up in
-    /// the engine (a lock and a hash) once per type.
-    trampolines: Vec<Option<Arc<wz_cranelift::Trampolines>>>,
     names: HashMap<String, InstanceId>,
     stacks: Vec<Stack>,
     depth: u32,
@@ -109,10 +104,8 @@ impl Store {
             instances: Vec::new(),
             types: HashMap::new(),
             type_list: Vec::new(),
-            type_slots: Vec::new(),
             host_sets: Vec::new(),
             last_interned: None,
-            trampolines: Vec::new(),
             vmfuncs: Chunks::default(),
             host_contexts: Chunks::default(),
             names: HashMap::new(),
@@ -197,17 +190,14 @@ impl Store {
     /// Adds a function entity and, in a JIT store, its function reference (whose index in
     /// `vmfuncs` is the function's id).
     fn push_func(&mut self, kind: FuncKind, type_id: u32) -> Result<FuncId, Error> {
-        let entity = FuncEntity::new(kind, type_id, self.type_slots[type_id as usize]);
+        let info = &mut self.type_list[type_id as usize];
+        let entity = FuncEntity::new(kind, type_id, info.call_slots);
         let id = self.funcs.len() as u32;
         if let Engine::Compiler(jit) = &self.engine {
-            let slot = entity.type_id as usize;
-            if self.trampolines.len() <= slot {
-                self.trampolines.resize(slot + 1, None);
+            if info.trampolines.is_none() {
+                info.trampolines = Some(jit.trampolines(&info.ty)?);
             }
-            if self.trampolines[slot].is_none() {
-                self.trampolines[slot] = Some(jit.trampolines(&self.type_list[slot])?);
-            }
-            let trampolines = self.trampolines[slot].as_deref().expect("set above");
+            let trampolines = info.trampolines.as_deref().expect("set above");
             let vm: *mut VMStoreContext = &mut *self.vm;
             let mut func = VMFuncRef {
                 code: std::ptr::null(),
@@ -235,7 +225,7 @@ impl Store {
     /// The entry trampoline and host adapter of functions of interned type `type_id` (JIT
     /// stores; every function's type has them).
     pub(crate) fn trampolines(&self, type_id: u32) -> Option<&Arc<wz_cranelift::Trampolines>> {
-        self.trampolines.get(type_id as usize)?.as_ref()
+        self.type_list.get(type_id as usize)?.trampolines.as_ref()
     }
 
     /// The reference compiled code sees of function `id` (JIT stores only).
@@ -256,9 +246,11 @@ impl Store {
             None => {
                 let next = self.types.len() as u32;
                 self.types.insert(ty.clone(), next);
-                self.type_list.push(ty.clone());
-                self.type_slots
-                    .push(slot_count(ty.params()).max(slot_count(ty.results())));
+                self.type_list.push(TypeInfo {
+                    ty: ty.clone(),
+                    call_slots: slot_count(ty.params()).max(slot_count(ty.results())),
+                    trampolines: None,
+                });
                 next
             }
         };
@@ -268,8 +260,8 @@ impl Store {
 
     // --- allocation -----------------------------------------------------------------------
 
-    /// Makes room for `additional` more functions (before adding a host module's).
-    pub fn reserve_funcs(&mut self, additional: usize) {
+    /// Makes room for `additional` more functions.
+    fn reserve_funcs(&mut self, additional: usize) {
         self.funcs.reserve(additional);
         if matches!(self.engine, Engine::Compiler(_)) {
             self.funcrefs.reserve(additional);
@@ -753,7 +745,7 @@ impl Store {
 
     /// The type of a function.
     pub fn func_type(&self, func: FuncId) -> &FuncType {
-        &self.type_list[self.funcs[func.0 as usize].type_id as usize]
+        &self.type_list[self.funcs[func.0 as usize].type_id as usize].ty
     }
 
     /// The number of raw slots a call of `func` needs: the larger of its parameter and result
@@ -775,7 +767,7 @@ impl Store {
         if slots.len() < entity.host_slots as usize {
             return Err(Error::usage(format!(
                 "a call of {} needs {} slots, got {}",
-                self.type_list[entity.type_id as usize],
+                self.type_list[entity.type_id as usize].ty,
                 entity.host_slots,
                 slots.len()
             )));
@@ -836,7 +828,7 @@ impl Store {
             .funcs
             .get(func.0 as usize)
             .ok_or_else(|| Error::usage("unknown function"))?;
-        let ty = self.type_list[entity.type_id as usize].clone();
+        let ty = self.type_list[entity.type_id as usize].ty.clone();
         if args.len() != ty.params().len() {
             return Err(Error::usage(format!(
                 "function expects {} arguments, got {}",
