@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use wz_ir::{Function, TrapCode};
+use wz_ir::TrapCode;
+
+use crate::Code;
 
 /// What a call instruction reaches.
 #[derive(Debug, Clone)]
@@ -9,8 +11,8 @@ pub enum Callee {
     Wasm {
         /// The instance the function belongs to (made current while it runs).
         instance: u32,
-        /// Its lowered body.
-        func: Arc<Function>,
+        /// Its checked body.
+        func: Arc<Code>,
     },
     /// A host function.
     Host {

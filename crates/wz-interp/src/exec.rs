@@ -1,9 +1,26 @@
-//! The dispatch loop.
+//! The dispatch loop, and the interpreter's one `unsafe` module.
+//!
+//! The loop reads operands and instructions without bounds checks. That is sound because
+//! every function it runs is a [`Code`], checked once by [`wz_ir::Function::verify`] when it
+//! was made:
+//!
+//! - every slot operand is below the function's `frame_size`, and every frame is reserved with
+//!   [`SPARE_SLOTS`] cells past its `frame_size`, which covers the second cell of a `v128` and
+//!   the consecutive operands of `memory.fill` and the like; spans (`return`, `copy_span`) end
+//!   inside the frame;
+//! - every branch target is an instruction of the function, `br_table` entries exist, and the
+//!   last instruction does not fall through, so the instruction index stays in range;
+//! - `regs` (the frame's first cell) is recomputed after anything that can move the slot
+//!   array (a frame push, a host call) and `mem`/`mem_len` (memory 0 of the current instance)
+//!   after anything that can move, resize or replace that memory (entering another instance,
+//!   a host call, `memory.grow`, `memory.init`, listener hooks). Memory accesses are still
+//!   checked against `mem_len`.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use wz_ir::op::*;
-use wz_ir::{Function, TrapCode};
+use wz_ir::{Function, LowerError, TrapCode};
 
 use crate::env::{Callee, Env};
 use crate::num;
@@ -32,9 +49,55 @@ impl Default for StackLimits {
     }
 }
 
+/// Cells every frame has past its `frame_size`: the highest extra cell an instruction reads
+/// from one slot operand is its third (`memory.fill`, `table.copy` and the like take three
+/// consecutive operands; a `v128` takes two cells).
+const SPARE_SLOTS: usize = 2;
+
+/// A function body the interpreter has checked ([`Function::verify`]) and can run; it
+/// dereferences to the [`Function`].
+///
+/// ```
+/// use wz_binary::{Features, Module};
+///
+/// let wasm = wat::parse_str("(module (func (result i32) i32.const 7))").unwrap();
+/// let module = Module::decode(&wasm, Features::default()).unwrap();
+/// let mut func = wz_ir::lower_function(&module, 0).unwrap();
+/// let code = wz_interp::Code::new(func.clone()).unwrap();
+/// assert_eq!(code.num_result_slots, 1);
+///
+/// func.ops = Box::new([]); // no instructions: refused
+/// assert!(wz_interp::Code::new(func).is_err());
+/// ```
+#[derive(Debug)]
+pub struct Code {
+    func: Function,
+}
+
+impl Code {
+    /// Checks `func` ([`Function::verify`]) and wraps it.
+    pub fn new(func: Function) -> Result<Code, LowerError> {
+        func.verify()?;
+        Ok(Code { func })
+    }
+
+    /// The checked function.
+    pub fn function(&self) -> &Function {
+        &self.func
+    }
+}
+
+impl Deref for Code {
+    type Target = Function;
+
+    fn deref(&self) -> &Function {
+        &self.func
+    }
+}
+
 #[derive(Debug)]
 struct Frame {
-    func: Arc<Function>,
+    func: Arc<Code>,
     /// Where to continue when this frame is resumed.
     pc: usize,
     base: usize,
@@ -47,7 +110,7 @@ pub struct TraceFrame<'a> {
     /// The instance the function ran in.
     pub instance: u32,
     /// The function.
-    pub func: &'a Arc<Function>,
+    pub func: &'a Arc<Code>,
     /// The instruction it was executing (an index into `func.ops` and `func.offsets`).
     pub pc: usize,
 }
@@ -122,16 +185,11 @@ impl Stack {
     }
 
     /// Pushes a frame for `func` at `base`, whose parameters are already in place.
-    fn push_frame(
-        &mut self,
-        func: Arc<Function>,
-        base: usize,
-        instance: u32,
-    ) -> Result<(), TrapCode> {
+    fn push_frame(&mut self, func: Arc<Code>, base: usize, instance: u32) -> Result<(), TrapCode> {
         if self.frames.len() >= self.limits.max_frames {
             return Err(TrapCode::StackOverflow);
         }
-        self.reserve(base + func.frame_size as usize)?;
+        self.reserve(base + func.frame_size as usize + SPARE_SLOTS)?;
         let init_start = base + func.num_param_slots as usize;
         self.slots[init_start..init_start + func.init.len()].copy_from_slice(&func.init);
         self.frames.push(Frame {
@@ -153,7 +211,7 @@ pub fn invoke<E: Env>(
     env: &mut E,
     stack: &mut Stack,
     instance: u32,
-    func: &Arc<Function>,
+    func: &Arc<Code>,
     args: &[u64],
     results: &mut [u64],
 ) -> Result<(), E::Error> {
@@ -168,7 +226,7 @@ fn start<E: Env>(
     env: &mut E,
     stack: &mut Stack,
     instance: u32,
-    func: &Arc<Function>,
+    func: &Arc<Code>,
     args: &[u64],
 ) -> Result<(), E::Error> {
     let params = func.num_param_slots as usize;
@@ -193,16 +251,39 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let mut base = frame.base;
     let mut instance = frame.instance;
     let mut pc = 0usize;
+    let mut ops: *const Op = func.ops.as_ptr();
+    let mut regs: *mut u64 = stack.slots.as_mut_ptr().wrapping_add(base);
+    let memory = env.memory();
+    let mut mem_len = memory.len();
+    let mut mem: *mut u8 = memory.as_mut_ptr();
 
+    /// Recomputes `regs` after the slot array may have moved or `base` changed.
+    macro_rules! sync_regs {
+        () => {
+            regs = stack.slots.as_mut_ptr().wrapping_add(base)
+        };
+    }
+    /// Re-reads memory 0 of the current instance after it may have moved, grown or changed.
+    macro_rules! sync_mem {
+        () => {{
+            let m = env.memory();
+            mem_len = m.len();
+            mem = m.as_mut_ptr();
+        }};
+    }
     macro_rules! get {
         ($s:expr) => {
-            stack.slots[base + $s.0 as usize]
+            // SAFETY: `$s` is below the running function's `frame_size` (checked by `Code`),
+            // `push_frame` reserved `base + frame_size + SPARE_SLOTS` cells, and `regs` is
+            // `base` cells into the current slot array (see the module docs).
+            unsafe { *regs.add($s.0 as usize) }
         };
     }
     macro_rules! set {
         ($s:expr, $v:expr) => {{
             let v = $v;
-            stack.slots[base + $s.0 as usize] = v;
+            // SAFETY: as in `get!`.
+            unsafe { *regs.add($s.0 as usize) = v };
         }};
     }
     // Failing leaves the frames in place with the innermost one's `pc` at the failing
@@ -319,11 +400,17 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             ea as usize
         }};
     }
+    macro_rules! read_mem {
+        ($l:expr, $n:literal) => {{
+            let ea = effective!($l.addr, $l.offset, $n, mem_len);
+            // SAFETY: `ea + $n <= mem_len` was checked, and `mem`/`mem_len` describe the
+            // current instance's memory 0 (see the module docs).
+            unsafe { std::ptr::read_unaligned(mem.add(ea) as *const [u8; $n]) }
+        }};
+    }
     macro_rules! load {
         ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let mem = env.memory();
-            let ea = effective!($l.addr, $l.offset, $n, mem.len());
-            let $bytes: [u8; $n] = mem[ea..ea + $n].try_into().expect("length checked");
+            let $bytes: [u8; $n] = read_mem!($l, $n);
             set!($l.dst, $e);
         }};
     }
@@ -336,35 +423,25 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     macro_rules! store_bytes {
         ($s:expr, $n:literal, $bytes:expr) => {{
             let bytes: [u8; $n] = $bytes;
-            let addr = get!($s.addr);
-            let mem = env.memory();
-            let ea = (addr as u32 as u64) + $s.offset as u64;
-            if ea + $n > mem.len() as u64 {
-                trap!(TrapCode::MemoryOutOfBounds);
-            }
-            mem[ea as usize..ea as usize + $n].copy_from_slice(&bytes);
+            let ea = effective!($s.addr, $s.offset, $n, mem_len);
+            // SAFETY: as in `read_mem!`.
+            unsafe { std::ptr::write_unaligned(mem.add(ea) as *mut [u8; $n], bytes) };
         }};
     }
     macro_rules! load128 {
         ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let mem = env.memory();
-            let ea = effective!($l.addr, $l.offset, $n, mem.len());
-            let $bytes: [u8; $n] = mem[ea..ea + $n].try_into().expect("length checked");
+            let $bytes: [u8; $n] = read_mem!($l, $n);
             set128!($l.dst, $e);
         }};
     }
     macro_rules! get128 {
-        ($s:expr) => {{
-            let i = base + $s.0 as usize;
-            stack.slots[i] as u128 | (stack.slots[i + 1] as u128) << 64
-        }};
+        ($s:expr) => {{ get!($s) as u128 | (get!($s.offset(1)) as u128) << 64 }};
     }
     macro_rules! set128 {
         ($s:expr, $v:expr) => {{
             let v: u128 = $v;
-            let i = base + $s.0 as usize;
-            stack.slots[i] = v as u64;
-            stack.slots[i + 1] = (v >> 64) as u64;
+            set!($s, v as u64);
+            set!($s.offset(1), (v >> 64) as u64);
         }};
     }
     macro_rules! v_un {
@@ -449,11 +526,14 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 } => {
                     tri!(stack.push_frame(f.clone(), args, i));
                     func = f;
+                    ops = func.ops.as_ptr();
                     base = args;
+                    sync_regs!();
                     pc = 0;
                     if i != instance {
                         instance = i;
                         env.enter(i);
+                        sync_mem!();
                     }
                     continue;
                 }
@@ -462,13 +542,17 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     tri!(stack.reserve(end));
                     tri!(env.call_host(h, &mut stack.slots[args..end]));
                     env.enter(instance);
+                    sync_regs!();
+                    sync_mem!();
                 }
             }
         }};
     }
 
     loop {
-        let op = func.ops[pc];
+        // SAFETY: `pc` indexes `func.ops` (see the module docs: branch targets, `br_table`
+        // entries and fall-through were checked by `Code`).
+        let op = unsafe { *ops.add(pc) };
         match op {
             Op::Trap(t) => trap!(TrapCode::from_u8(t.code as u8).unwrap_or(TrapCode::Unreachable)),
             Op::Fuel(f) => env.consume_fuel(f.amount),
@@ -481,10 +565,14 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::ListenEnter(r) => {
                 let start = base + r.src.0 as usize;
                 tri!(env.listen_enter(func.index, &stack.slots[start..start + r.len as usize]));
+                sync_regs!();
+                sync_mem!();
             }
             Op::ListenExit(r) => {
                 let start = base + r.src.0 as usize;
                 tri!(env.listen_exit(func.index, &stack.slots[start..start + r.len as usize]));
+                sync_regs!();
+                sync_mem!();
             }
             Op::Br(b) => {
                 pc = b.offset.target(pc);
@@ -528,18 +616,22 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::BrI64GeS(b) => branch_cmp!(b, i64, |x, y| x >= y),
             Op::BrI64GeU(b) => branch_cmp!(b, u64, |x, y| x >= y),
             Op::Return(r) => {
-                let src = base + r.src.0 as usize;
-                stack.slots.copy_within(src..src + r.len as usize, base);
+                // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
+                // destination is the frame's first `len` cells; `ptr::copy` allows overlap.
+                unsafe { std::ptr::copy(regs.add(r.src.0 as usize), regs, r.len as usize) };
                 stack.frames.pop();
                 match stack.frames.last() {
                     None => return Ok(()),
                     Some(caller) => {
                         func = caller.func.clone();
+                        ops = func.ops.as_ptr();
                         pc = caller.pc;
                         base = caller.base;
+                        sync_regs!();
                         if caller.instance != instance {
                             instance = caller.instance;
                             env.enter(instance);
+                            sync_mem!();
                         }
                         continue;
                     }
@@ -568,10 +660,15 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::Copy(u) => set!(u.dst, get!(u.src)),
             Op::CopySpan(c) => {
-                let src = base + c.src.0 as usize;
-                stack
-                    .slots
-                    .copy_within(src..src + c.len as usize, base + c.dst.0 as usize);
+                // SAFETY: both spans are inside the frame (checked by `Code`); `ptr::copy`
+                // allows overlap.
+                unsafe {
+                    std::ptr::copy(
+                        regs.add(c.src.0 as usize),
+                        regs.add(c.dst.0 as usize),
+                        c.len as usize,
+                    )
+                };
             }
             Op::GlobalGet(g) => set!(g.dst, env.global_get(g.global) as u64),
             Op::GlobalSet(g) => env.global_set(g.global, get!(g.src) as u128),
@@ -614,32 +711,35 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::MemoryGrow(u) => {
                 let delta = i32_of!(u.src);
                 set!(u.dst, env.memory_grow(delta) as u64);
+                sync_mem!();
             }
             Op::MemoryFill(a) => {
                 let dst = i32_of!(a.args) as usize;
                 let value = get!(a.args.offset(1)) as u8;
                 let len = i32_of!(a.args.offset(2)) as usize;
-                let mem = env.memory();
-                if dst + len > mem.len() {
+                if dst + len > mem_len {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
-                mem[dst..dst + len].fill(value);
+                // SAFETY: `dst + len <= mem_len` was checked; `mem` is the current memory.
+                unsafe { std::ptr::write_bytes(mem.add(dst), value, len) };
             }
             Op::MemoryCopy(a) => {
                 let dst = i32_of!(a.args) as usize;
                 let src = i32_of!(a.args.offset(1)) as usize;
                 let len = i32_of!(a.args.offset(2)) as usize;
-                let mem = env.memory();
-                if dst + len > mem.len() || src + len > mem.len() {
+                if dst + len > mem_len || src + len > mem_len {
                     trap!(TrapCode::MemoryOutOfBounds);
                 }
-                mem.copy_within(src..src + len, dst);
+                // SAFETY: both ranges end at or below `mem_len` (checked); `ptr::copy`
+                // allows overlap.
+                unsafe { std::ptr::copy(mem.add(src), mem.add(dst), len) };
             }
             Op::MemoryInit(a) => {
                 let dst = i32_of!(a.args);
                 let src = i32_of!(a.args.offset(1));
                 let len = i32_of!(a.args.offset(2));
                 tri!(env.memory_init(a.index, dst, src, len));
+                sync_mem!();
             }
             Op::DataDrop(d) => env.data_drop(d.index),
 

@@ -33,6 +33,7 @@ mod lower;
 mod metering;
 pub mod op;
 mod trap;
+mod verify;
 
 pub use func::Function;
 pub use lower::{LowerError, lower_function, lower_function_with, lower_module, lower_module_with};

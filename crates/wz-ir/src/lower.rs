@@ -35,7 +35,7 @@ pub struct LowerError {
 }
 
 impl LowerError {
-    fn new(message: impl Into<String>, offset: u32) -> Self {
+    pub(crate) fn new(message: impl Into<String>, offset: u32) -> Self {
         LowerError {
             message: message.into(),
             offset: offset as usize,
@@ -1713,7 +1713,7 @@ impl<'m> Lowerer<'m> {
         let mut init = vec![0u64; (self.num_local_slots - self.num_param_slots) as usize];
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
-        Ok(Function {
+        let func = Function {
             index: 0,
             ty: self.ty,
             ops: self.ops.into_boxed_slice(),
@@ -1724,7 +1724,9 @@ impl<'m> Lowerer<'m> {
             num_result_slots,
             init: init.into_boxed_slice(),
             frame_size: frame_size as u32,
-        })
+        };
+        func.verify()?;
+        Ok(func)
     }
 }
 

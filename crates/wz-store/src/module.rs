@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use wz_binary::{Features, Module};
 use wz_cranelift::{JitConfig, JitEngine, JitModule};
-use wz_ir::{Function, Metering};
+use wz_ir::Metering;
 
 use crate::Error;
 
@@ -208,7 +208,7 @@ impl Inner {
 
 #[derive(Debug)]
 enum Code {
-    Interp(Vec<Arc<Function>>),
+    Interp(Vec<Arc<wz_interp::Code>>),
     Jit(JitModule),
 }
 
@@ -225,8 +225,8 @@ impl CompiledModule {
             Engine::Interpreter(config) => Code::Interp(
                 wz_ir::lower_module_with(&module, config.metering)?
                     .into_iter()
-                    .map(Arc::new)
-                    .collect(),
+                    .map(|f| wz_interp::Code::new(f).map(Arc::new))
+                    .collect::<Result<_, _>>()?,
             ),
             Engine::Compiler(jit) => Code::Jit(jit.compile(&module)?),
         };
@@ -283,7 +283,7 @@ impl CompiledModule {
     }
 
     /// The lowered bodies of the defined functions (empty when compiled for the JIT).
-    pub fn functions(&self) -> &[Arc<Function>] {
+    pub fn functions(&self) -> &[Arc<wz_interp::Code>] {
         match &self.inner.code {
             Code::Interp(f) => f,
             Code::Jit(_) => &[],

@@ -7,7 +7,6 @@ use std::cell::Cell;
 use wz_binary::{FuncType, GlobalType, MemoryType, TableType};
 use wz_cranelift::vm::VMTableDef;
 use wz_cranelift::{BoundsChecks, LinearMemory};
-use wz_ir::Function;
 
 use crate::store::Store;
 use crate::values::InstanceId;
@@ -102,7 +101,10 @@ impl Caller<'_> {
 #[derive(Debug)]
 pub(crate) enum FuncKind {
     /// Interpreted: the lowered body.
-    Wasm { instance: u32, code: Arc<Function> },
+    Wasm {
+        instance: u32,
+        code: Arc<wz_interp::Code>,
+    },
     /// Compiled: native code reached through `vmfunc`.
     Jit,
     /// Host function `index` of the store's host function set `set` (a host module's

@@ -1,5 +1,6 @@
-//! Programs that once made an engine compute a wrong value, each reduced from a module the
-//! wasm-smith differential test (`smith_differential.rs`) found; run on every engine.
+//! Programs that once made an engine compute a wrong value (reduced from modules the wasm-smith
+//! differential test, `smith_differential.rs`, found), and programs aimed at state an engine
+//! caches while it runs; run on every engine.
 
 use wz::{Runtime, RuntimeConfig};
 
@@ -60,5 +61,114 @@ fn a_deferred_local_get_survives_a_block_that_sets_the_local_on_one_path() {
         assert_eq!(call("if", 0), 7, "{engine}: if, local set");
         assert_eq!(call("loop", 5), 10, "{engine}: loop, no iteration");
         assert_eq!(call("loop", 0), 3, "{engine}: loop, three iterations");
+    }
+}
+
+/// The interpreter keeps memory 0's address and size in locals while it runs; they must be
+/// re-read wherever the memory can change under it. Here a host function grows the caller's
+/// memory (a small one, not a reservation, so growing may move it), and the guest then reads
+/// and writes the new pages.
+#[test]
+fn memory_grown_by_a_host_function_is_seen_after_the_call() {
+    for runtime in runtimes() {
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(|caller: &mut wz::Caller<'_>, pages: i32| -> i32 {
+                let Some(instance) = caller.instance() else {
+                    return -1;
+                };
+                let store = caller.store();
+                let Some(memory) = store.instance_memory(instance, 0) else {
+                    return -1;
+                };
+                store
+                    .memory_grow(memory, pages as u32)
+                    .map_or(-1, |old| old as i32)
+            })
+            .export("grow")
+            .instantiate()
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                br#"(module
+                  (import "env" "grow" (func $grow (param i32) (result i32)))
+                  (memory 1)
+                  (func (export "run") (result i32)
+                    (i32.store (i32.const 16) (i32.const 5))
+                    (drop (call $grow (i32.const 3)))
+                    ;; the last word of the fourth page, then the first page again
+                    (i32.store (i32.const 262140) (i32.const 37))
+                    (i32.add (i32.load (i32.const 262140)) (i32.load (i32.const 16))))
+                  (func (export "size") (result i32) memory.size))"#,
+            )
+            .unwrap();
+        let run = module.exported_function("run").unwrap();
+        let run = run.typed::<(), i32>().unwrap();
+        assert_eq!(run.call(()).unwrap(), 42);
+        let size = module.exported_function("size").unwrap();
+        assert_eq!(size.typed::<(), i32>().unwrap().call(()).unwrap(), 4);
+    }
+}
+
+/// A call into another instance with a memory of its own: back in the caller, accesses go
+/// to the caller's (larger) memory again.
+#[test]
+fn the_callers_memory_is_back_after_a_call_into_another_instance() {
+    for runtime in runtimes() {
+        runtime
+            .instantiate(
+                br#"(module $other
+                  (memory 1)
+                  (data (i32.const 0) "\07")
+                  (func (export "peek") (result i32) (i32.load8_u (i32.const 0))))"#,
+            )
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                br#"(module
+                  (import "other" "peek" (func $peek (result i32)))
+                  (memory 2)
+                  (func (export "run") (result i32)
+                    (i32.store (i32.const 70000) (i32.const 35))
+                    (i32.add (call $peek) (i32.load (i32.const 70000)))))"#,
+            )
+            .unwrap();
+        let run = module.exported_function("run").unwrap();
+        assert_eq!(run.typed::<(), i32>().unwrap().call(()).unwrap(), 42);
+    }
+}
+
+/// A function of another instance grows a memory both instances share; back in the caller
+/// the new pages are usable, and an access past them still traps.
+#[test]
+fn memory_grown_by_another_instance_is_seen_after_the_call() {
+    for runtime in runtimes() {
+        runtime
+            .instantiate(
+                br#"(module $owner
+                  (memory (export "mem") 1)
+                  (func (export "grow") (param i32) (result i32)
+                    (memory.grow (local.get 0))))"#,
+            )
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                br#"(module
+                  (import "owner" "mem" (memory 1))
+                  (import "owner" "grow" (func $grow (param i32) (result i32)))
+                  (func (export "run") (result i32)
+                    (drop (call $grow (i32.const 1)))
+                    (i32.store (i32.const 131068) (i32.const 42))
+                    (i32.load (i32.const 131068)))
+                  (func (export "past") (result i32)
+                    (i32.load (i32.const 131069))))"#,
+            )
+            .unwrap();
+        let run = module.exported_function("run").unwrap();
+        assert_eq!(run.typed::<(), i32>().unwrap().call(()).unwrap(), 42);
+        let past = module.exported_function("past").unwrap();
+        let err = past.typed::<(), i32>().unwrap().call(()).unwrap_err();
+        assert!(err.to_string().contains("out of bounds"), "{err}");
     }
 }
