@@ -247,11 +247,12 @@ fn wide(bytes: [u8; 8]) -> u128 {
 /// Executes until the bottom frame returns.
 fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let frame = stack.frames.last().expect("start pushed a frame");
-    let mut func = frame.func.clone();
     let mut base = frame.base;
     let mut instance = frame.instance;
     let mut pc = 0usize;
-    let mut ops: *const Op = func.ops.as_ptr();
+    // The running function's instructions. The innermost frame holds the `Arc<Code>` that
+    // owns them, so no reference count changes hands per call or return.
+    let mut ops: *const Op = frame.func.ops.as_ptr();
     let mut regs: *mut u64 = stack.slots.as_mut_ptr().wrapping_add(base);
     let memory = env.memory();
     let mut mem_len = memory.len();
@@ -524,9 +525,8 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     instance: i,
                     func: f,
                 } => {
-                    tri!(stack.push_frame(f.clone(), args, i));
-                    func = f;
-                    ops = func.ops.as_ptr();
+                    ops = f.ops.as_ptr();
+                    tri!(stack.push_frame(f, args, i));
                     base = args;
                     sync_regs!();
                     pc = 0;
@@ -550,8 +550,9 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     }
 
     loop {
-        // SAFETY: `pc` indexes `func.ops` (see the module docs: branch targets, `br_table`
-        // entries and fall-through were checked by `Code`).
+        // SAFETY: `ops` belongs to the innermost frame's function, which that frame keeps
+        // alive, and `pc` indexes it (see the module docs: branch targets, `br_table` entries
+        // and fall-through were checked by `Code`).
         let op = unsafe { *ops.add(pc) };
         match op {
             Op::Trap(t) => trap!(TrapCode::from_u8(t.code as u8).unwrap_or(TrapCode::Unreachable)),
@@ -564,13 +565,15 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::ListenEnter(r) => {
                 let start = base + r.src.0 as usize;
-                tri!(env.listen_enter(func.index, &stack.slots[start..start + r.len as usize]));
+                let index = stack.frames.last().map_or(0, |f| f.func.index);
+                tri!(env.listen_enter(index, &stack.slots[start..start + r.len as usize]));
                 sync_regs!();
                 sync_mem!();
             }
             Op::ListenExit(r) => {
                 let start = base + r.src.0 as usize;
-                tri!(env.listen_exit(func.index, &stack.slots[start..start + r.len as usize]));
+                let index = stack.frames.last().map_or(0, |f| f.func.index);
+                tri!(env.listen_exit(index, &stack.slots[start..start + r.len as usize]));
                 sync_regs!();
                 sync_mem!();
             }
@@ -623,8 +626,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 match stack.frames.last() {
                     None => return Ok(()),
                     Some(caller) => {
-                        func = caller.func.clone();
-                        ops = func.ops.as_ptr();
+                        ops = caller.func.ops.as_ptr();
                         pc = caller.pc;
                         base = caller.base;
                         sync_regs!();
