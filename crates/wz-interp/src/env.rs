@@ -29,7 +29,17 @@ pub enum Callee {
 /// The store implements this. Every method has a default that behaves as if the instance had no
 /// such item, so small embeddings (and tests) implement only what they use; defaults that would
 /// have to invent an item trap instead.
-pub trait Env {
+///
+/// # Safety
+///
+/// The interpreter keeps the address and length of the slice [`Env::memory`] returns and
+/// reads and writes memory through them (within that length) until it next calls one of
+/// [`Env::enter`], [`Env::call_host`], [`Env::memory_grow`], [`Env::memory_init`],
+/// [`Env::listen_enter`] or [`Env::listen_exit`]; after each of those it calls
+/// [`Env::memory`] again. An implementation must keep those bytes valid in between: no other
+/// method may move, shrink, free or replace that memory or hand out another reference to it.
+#[allow(unsafe_code)] // declaring the contract above; the crate's other `unsafe` is in exec.rs
+pub unsafe trait Env {
     /// The error a call can end with. Traps convert into it; host functions may return others.
     type Error: From<TrapCode>;
 

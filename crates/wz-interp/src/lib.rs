@@ -20,7 +20,8 @@
 //!
 //! // A minimal environment: no memory, globals or tables; calls stay in one module.
 //! struct Module(Vec<Arc<wz_interp::Code>>);
-//! impl Env for Module {
+//! // SAFETY: there is no memory; `memory` returns the default empty slice.
+//! unsafe impl Env for Module {
 //!     type Error = TrapCode;
 //!     fn callee(&mut self, func: u32) -> Callee {
 //!         Callee::Wasm { instance: 0, func: self.0[func as usize].clone() }
@@ -43,7 +44,8 @@
 
 mod env;
 // The one module with `unsafe`: unchecked operand, instruction and memory access in the
-// dispatch loop, sound because every function it runs was checked (`Code`).
+// dispatch loop, sound because every function it runs was checked (`Code`) and `Env` (an
+// `unsafe trait`) promises when memory may change.
 #[allow(unsafe_code)]
 mod exec;
 mod num;

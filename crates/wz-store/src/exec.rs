@@ -54,7 +54,12 @@ fn range_ok(start: u32, len: u32, size: usize) -> bool {
     start as u64 + len as u64 <= size as u64
 }
 
-impl Env for Exec<'_> {
+// SAFETY: `memory` returns the current instance's memory 0. Of the methods below only
+// `enter` (switches the instance), `memory_grow`, `memory_init` and `call_host` (host code may
+// grow or write any memory) and the listener hooks reach a memory's bytes or size; the others
+// touch globals, tables, segments, function entities and limits only.
+#[allow(unsafe_code)]
+unsafe impl Env for Exec<'_> {
     type Error = Error;
 
     fn consume_fuel(&mut self, amount: u32) {
