@@ -80,11 +80,6 @@ impl Code {
         func.verify()?;
         Ok(Code { func })
     }
-
-    /// The checked function.
-    pub fn function(&self) -> &Function {
-        &self.func
-    }
 }
 
 impl Deref for Code {

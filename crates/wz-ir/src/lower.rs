@@ -1713,7 +1713,7 @@ impl<'m> Lowerer<'m> {
         let mut init = vec![0u64; (self.num_local_slots - self.num_param_slots) as usize];
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
-        let func = Function {
+        Ok(Function {
             index: 0,
             ty: self.ty,
             ops: self.ops.into_boxed_slice(),
@@ -1724,9 +1724,7 @@ impl<'m> Lowerer<'m> {
             num_result_slots,
             init: init.into_boxed_slice(),
             frame_size: frame_size as u32,
-        };
-        func.verify()?;
-        Ok(func)
+        })
     }
 }
 

@@ -24,8 +24,8 @@ impl Function {
     /// here, so an engine relying on this must give every frame two spare cells past
     /// `frame_size`.
     ///
-    /// The lowering checks its own output with this; the interpreter checks every function it
-    /// is given. The error names the instruction and its module offset.
+    /// The interpreter checks every function it is given (`wz_interp::Code`). The error names
+    /// the instruction and its module offset.
     ///
     /// ```
     /// use wz_binary::{Features, Module};
@@ -59,32 +59,36 @@ impl Function {
         for (pc, op) in self.ops.iter().enumerate() {
             let mut op = *op;
             // Spans may be empty and start at the frame's end; so may the argument slots of
-            // a call without parameters (the callee's frame starts there).
-            let (span, args) = match op {
+            // a call without parameters (the callee's frame starts there). Every other slot
+            // operand must be a cell of the frame.
+            let span_end = match op {
                 Op::Return(r) | Op::ListenEnter(r) | Op::ListenExit(r) => {
-                    (Some(r.src.0 as u64 + r.len as u64), None)
+                    Some(r.src.0 as u64 + r.len as u64)
                 }
-                Op::CopySpan(c) => (Some(c.src.0.max(c.dst.0) as u64 + c.len as u64), None),
-                Op::Call(c) => (None, Some(c.args)),
+                Op::CopySpan(c) => Some(c.src.0.max(c.dst.0) as u64 + c.len as u64),
+                Op::Call(c) => Some(c.args.0 as u64),
                 Op::CallIndirect(c) if c.index.0 as u64 >= frame => {
                     return fail(pc, format!("slot s{} is outside the frame", c.index.0));
                 }
-                Op::CallIndirect(c) => (None, Some(c.args)),
-                _ => (None, None),
+                Op::CallIndirect(c) => Some(c.args.0 as u64),
+                _ => None,
             };
-            if span.is_some_and(|end| end > frame) || args.is_some_and(|a| a.0 as u64 > frame) {
-                return fail(pc, format!("a span ends outside the frame (size {frame})"));
-            }
-            let mut bad_slot = None;
-            if span.is_none() {
-                op.visit_slots(&mut |s: &mut Slot| {
-                    if s.0 as u64 >= frame && Some(*s) != args {
-                        bad_slot = Some(s.0);
+            match span_end {
+                Some(end) if end > frame => {
+                    return fail(pc, format!("a span ends outside the frame (size {frame})"));
+                }
+                Some(_) => {}
+                None => {
+                    let mut bad_slot = None;
+                    op.visit_slots(&mut |s: &mut Slot| {
+                        if s.0 as u64 >= frame {
+                            bad_slot = Some(s.0);
+                        }
+                    });
+                    if let Some(s) = bad_slot {
+                        return fail(pc, format!("slot s{s} is outside the frame (size {frame})"));
                     }
-                });
-            }
-            if let Some(s) = bad_slot {
-                return fail(pc, format!("slot s{s} is outside the frame (size {frame})"));
+                }
             }
             let mut bad_target = None;
             op.visit_branches(&mut |b| {
