@@ -5,14 +5,15 @@ use wz_ir::TrapCode;
 use crate::Code;
 
 /// What a call instruction reaches.
-#[derive(Debug, Clone)]
-pub enum Callee {
+#[derive(Debug, Clone, Copy)]
+pub enum Callee<'a> {
     /// A wasm function of some instance.
     Wasm {
         /// The instance the function belongs to (made current while it runs).
         instance: u32,
-        /// Its checked body.
-        func: Arc<Code>,
+        /// Its checked body. The interpreter keeps a pointer to it for as long as the call
+        /// runs, without holding a reference count (see the safety contract of [`Env`]).
+        func: &'a Arc<Code>,
     },
     /// A host function.
     Host {
@@ -38,6 +39,13 @@ pub enum Callee {
 /// [`Env::listen_enter`] or [`Env::listen_exit`]; after each of those it calls
 /// [`Env::memory`] again. An implementation must keep those bytes valid in between: no other
 /// method may move, shrink, free or replace that memory or hand out another reference to it.
+///
+/// The interpreter also keeps a pointer to the [`Code`] of every [`Callee::Wasm`] it was given
+/// and runs it, without holding a reference count, until [`invoke`](crate::invoke) returns;
+/// likewise it keeps the address and length of each slice [`Env::defined_functions`] returns
+/// and reads from it until then. An implementation must keep each such `Arc<Code>` alive, and
+/// each such slice in place and unchanged, until then (the store never drops a function or a
+/// module's function list while it may run).
 #[allow(unsafe_code)] // declaring the contract above; the crate's other `unsafe` is in exec.rs
 pub unsafe trait Env {
     /// The error a call can end with. Traps convert into it; host functions may return others.
@@ -128,7 +136,17 @@ pub unsafe trait Env {
         0
     }
     /// The target of `call func` in the current instance.
-    fn callee(&mut self, func: u32) -> Callee;
+    fn callee(&mut self, func: u32) -> Callee<'_>;
+    /// The functions the current instance defines, after the `imported` ones it imports:
+    /// `(imported, defined)`. The interpreter calls `defined[func - imported]` in the current
+    /// instance for `call func` whenever that index exists, without asking [`Env::callee`],
+    /// so both must agree. The default (no functions) sends every call through
+    /// [`Env::callee`].
+    ///
+    /// The interpreter keeps the slice's address (see the safety contract of [`Env`]).
+    fn defined_functions(&mut self) -> (u32, &[Arc<Code>]) {
+        (0, &[])
+    }
     /// The target of `call_indirect` through element `index` of `table`, checked against type
     /// `type_index` of the current instance.
     fn indirect_callee(
@@ -136,7 +154,7 @@ pub unsafe trait Env {
         _table: u32,
         _index: u32,
         _type_index: u32,
-    ) -> Result<Callee, TrapCode> {
+    ) -> Result<Callee<'_>, TrapCode> {
         Err(TrapCode::TableOutOfBounds)
     }
     /// Charges `amount` fuel (code lowered with fuel metering; see [`wz_ir::Metering`]).

@@ -90,12 +90,36 @@ impl Deref for Code {
     }
 }
 
+/// An active call: which function, where it resumes, where its slots start.
 #[derive(Debug)]
 struct Frame {
-    func: Arc<Code>,
-    /// Where to continue when this frame is resumed.
-    pc: usize,
+    /// The running function. It stays alive until `invoke` returns: `invoke`'s caller holds
+    /// the first one, and [`Env`] promises the same for every callee it hands out.
+    func: *const Code,
+    /// Where to continue when this frame is resumed (while it runs: not kept up to date).
+    ip: *const Op,
     base: usize,
+    instance: u32,
+}
+
+impl Frame {
+    fn code(&self) -> &Code {
+        // SAFETY: see the `func` field: the function outlives the frame, which exists only
+        // while `invoke` runs (frames are cleared when it fails or starts).
+        unsafe { &*self.func }
+    }
+
+    /// The index in `ops` of the instruction `ip` points at.
+    fn pc(&self) -> usize {
+        (self.ip as usize).wrapping_sub(self.code().ops.as_ptr() as usize) / size_of::<Op>()
+    }
+}
+
+/// A frame kept for [`Stack::trace`] after a failed call.
+#[derive(Debug)]
+struct TraceEntry {
+    func: Arc<Code>,
+    pc: usize,
     instance: u32,
 }
 
@@ -122,8 +146,18 @@ impl TraceFrame<'_> {
 pub struct Stack {
     slots: Vec<u64>,
     frames: Vec<Frame>,
+    trace: Vec<TraceEntry>,
     limits: StackLimits,
 }
+
+// SAFETY: the only non-`Send`/`Sync` parts are the frames' pointers to `Code` (itself `Send`
+// and `Sync`) and to its instructions. They are dereferenced only inside `invoke`, which
+// holds the stack mutably, and only while the functions they point to are alive; between
+// calls no frame is left (a returning call pops them all, a failing one moves them to the
+// trace as owned `Arc`s, and `invoke` clears any left by a panic before it starts).
+unsafe impl Send for Stack {}
+// SAFETY: as above; a shared `&Stack` reads only the limits and the owned trace.
+unsafe impl Sync for Stack {}
 
 impl Stack {
     /// An empty stack with the given limits.
@@ -131,6 +165,7 @@ impl Stack {
         Stack {
             slots: Vec::new(),
             frames: Vec::new(),
+            trace: Vec::new(),
             limits,
         }
     }
@@ -144,56 +179,105 @@ impl Stack {
     /// the instruction it was executing (the failing one, or the call it was waiting on).
     /// Empty after a call that returned.
     pub fn trace(&self) -> impl ExactSizeIterator<Item = TraceFrame<'_>> + '_ {
-        let last = self.frames.len().wrapping_sub(1);
-        self.frames
-            .iter()
-            .enumerate()
-            .rev()
-            .map(move |(i, f)| TraceFrame {
-                instance: f.instance,
-                func: &f.func,
-                // Callers are saved at the instruction after their call.
-                pc: if i == last {
-                    f.pc
-                } else {
-                    f.pc.saturating_sub(1)
-                },
-            })
+        self.trace.iter().map(|t| TraceFrame {
+            instance: t.instance,
+            func: &t.func,
+            pc: t.pc,
+        })
     }
 
     /// Drops the frames [`Stack::trace`] lists.
     pub fn clear_trace(&mut self) {
+        self.trace.clear();
+    }
+
+    /// Ends a failed call: the innermost frame failed at `ip`; the frames move to the trace.
+    #[cold]
+    fn fail(&mut self, ip: *const Op) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.ip = ip;
+        }
+        let last = self.frames.len().wrapping_sub(1);
+        self.trace.clear();
+        for (i, frame) in self.frames.iter().enumerate().rev() {
+            // SAFETY: `frame.func` came from `Arc::as_ptr` of an `Arc<Code>` that is still
+            // alive (see `Frame::func`); taking one more count and building an `Arc` from the
+            // pointer yields an owned clone of it.
+            let func = unsafe {
+                Arc::increment_strong_count(frame.func);
+                Arc::from_raw(frame.func)
+            };
+            // Callers are saved at the instruction after their call.
+            let pc = if i == last {
+                frame.pc()
+            } else {
+                frame.pc().saturating_sub(1)
+            };
+            self.trace.push(TraceEntry {
+                func,
+                pc,
+                instance: frame.instance,
+            });
+        }
         self.frames.clear();
     }
 
-    fn reserve(&mut self, end: usize) -> Result<(), TrapCode> {
+    #[cold]
+    fn grow(&mut self, end: usize) -> Result<(), TrapCode> {
         if end > self.limits.max_slots {
             return Err(TrapCode::StackOverflow);
         }
+        let new_len = end
+            .max(self.slots.len() * 2)
+            .clamp(256, self.limits.max_slots);
+        self.slots.resize(new_len, 0);
+        Ok(())
+    }
+
+    /// Makes the slot array at least `end` cells long, within the limits.
+    #[inline(always)]
+    fn reserve(&mut self, end: usize) -> Result<(), TrapCode> {
+        // `slots.len()` never exceeds `max_slots`.
         if end > self.slots.len() {
-            let new_len = end
-                .max(self.slots.len() * 2)
-                .clamp(256, self.limits.max_slots);
-            self.slots.resize(new_len, 0);
+            self.grow(end)?;
         }
         Ok(())
     }
 
-    /// Pushes a frame for `func` at `base`, whose parameters are already in place.
-    fn push_frame(&mut self, func: Arc<Code>, base: usize, instance: u32) -> Result<(), TrapCode> {
+    /// Pushes a frame for `func` (from `Arc::as_ptr`, kept alive as `Frame::func` says) at
+    /// `base`, whose parameters are already in place; returns its first instruction.
+    #[inline(always)]
+    fn push_frame(
+        &mut self,
+        func: *const Code,
+        base: usize,
+        instance: u32,
+    ) -> Result<*const Op, TrapCode> {
         if self.frames.len() >= self.limits.max_frames {
             return Err(TrapCode::StackOverflow);
         }
-        self.reserve(base + func.frame_size as usize + SPARE_SLOTS)?;
-        let init_start = base + func.num_param_slots as usize;
-        self.slots[init_start..init_start + func.init.len()].copy_from_slice(&func.init);
+        // SAFETY: the caller passes a live function (see `Frame::func`).
+        let code = unsafe { &*func };
+        self.reserve(base + code.frame_size as usize + SPARE_SLOTS)?;
+        let init_start = base + code.num_param_slots as usize;
+        let init = &code.init;
+        let cells = &mut self.slots[init_start..init_start + init.len()];
+        if init.len() <= 4 {
+            // Most functions have a few constants; a plain loop beats a `memcpy` call.
+            for i in 0..init.len() {
+                cells[i] = init[i];
+            }
+        } else {
+            cells.copy_from_slice(init);
+        }
+        let ip = code.ops.as_ptr();
         self.frames.push(Frame {
             func,
-            pc: 0,
+            ip,
             base,
             instance,
         });
-        Ok(())
+        Ok(ip)
     }
 }
 
@@ -201,7 +285,8 @@ impl Stack {
 /// to `results`.
 ///
 /// The stack can be reused for the next call either way. When the call fails, the frames
-/// that were active stay on the stack until then, so [`Stack::trace`] can list them.
+/// that were active are kept until the next call or [`Stack::clear_trace`], so
+/// [`Stack::trace`] can list them.
 pub fn invoke<E: Env>(
     env: &mut E,
     stack: &mut Stack,
@@ -211,6 +296,7 @@ pub fn invoke<E: Env>(
     results: &mut [u64],
 ) -> Result<(), E::Error> {
     stack.frames.clear();
+    stack.trace.clear();
     start(env, stack, instance, func, args).and_then(|()| run(env, stack))?;
     let n = results.len().min(func.num_result_slots as usize);
     results[..n].copy_from_slice(&stack.slots[..n]);
@@ -229,9 +315,29 @@ fn start<E: Env>(
     let n = args.len().min(params);
     stack.slots[..n].copy_from_slice(&args[..n]);
     stack.slots[n..params].fill(0);
-    stack.push_frame(func.clone(), 0, instance)?;
+    // `invoke`'s caller keeps `func` alive until it returns.
+    stack.push_frame(Arc::as_ptr(func), 0, instance)?;
     env.enter(instance);
     Ok(())
+}
+
+/// A call target with its borrow of the environment ended.
+enum Target {
+    Wasm { instance: u32, func: *const Code },
+    Host { func: u32, slots: u32 },
+}
+
+impl From<Callee<'_>> for Target {
+    #[inline(always)]
+    fn from(callee: Callee<'_>) -> Target {
+        match callee {
+            Callee::Wasm { instance, func } => Target::Wasm {
+                instance,
+                func: Arc::as_ptr(func),
+            },
+            Callee::Host { func, slots } => Target::Host { func, slots },
+        }
+    }
 }
 
 /// Eight bytes as the low half of a `v128`.
@@ -244,20 +350,32 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let frame = stack.frames.last().expect("start pushed a frame");
     let mut base = frame.base;
     let mut instance = frame.instance;
-    let mut pc = 0usize;
-    // The running function's instructions. The innermost frame holds the `Arc<Code>` that
-    // owns them, so no reference count changes hands per call or return.
-    let mut ops: *const Op = frame.func.ops.as_ptr();
+    // The next instruction of the running function (kept alive as `Frame::func` says).
+    let mut ip: *const Op = frame.ip;
     let mut regs: *mut u64 = stack.slots.as_mut_ptr().wrapping_add(base);
     let memory = env.memory();
     let mut mem_len = memory.len();
     let mut mem: *mut u8 = memory.as_mut_ptr();
+    // The current instance's own functions (see `Env::defined_functions`).
+    let (imported, defined) = env.defined_functions();
+    let mut first_defined = imported;
+    let mut defined_len = defined.len();
+    let mut defined: *const Arc<Code> = defined.as_ptr();
 
     /// Recomputes `regs` after the slot array may have moved or `base` changed.
     macro_rules! sync_regs {
         () => {
             regs = stack.slots.as_mut_ptr().wrapping_add(base)
         };
+    }
+    /// Re-reads the current instance's functions after entering another instance.
+    macro_rules! sync_funcs {
+        () => {{
+            let (imported, funcs) = env.defined_functions();
+            first_defined = imported;
+            defined_len = funcs.len();
+            defined = funcs.as_ptr();
+        }};
     }
     /// Re-reads memory 0 of the current instance after it may have moved, grown or changed.
     macro_rules! sync_mem {
@@ -282,13 +400,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             unsafe { *regs.add($s.0 as usize) = v };
         }};
     }
-    // Failing leaves the frames in place with the innermost one's `pc` at the failing
+    // Failing moves the frames to the stack's trace, the innermost one at the failing
     // instruction, so the embedder can read a backtrace from the stack.
     macro_rules! trap {
         ($code:expr) => {{
-            if let Some(frame) = stack.frames.last_mut() {
-                frame.pc = pc;
-            }
+            stack.fail(ip);
             return Err(E::Error::from($code));
         }};
     }
@@ -297,13 +413,18 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             match $e {
                 Ok(v) => v,
                 Err(e) => {
-                    if let Some(frame) = stack.frames.last_mut() {
-                        frame.pc = pc;
-                    }
+                    stack.fail(ip);
                     return Err(e.into());
                 }
             }
         };
+    }
+    /// Continues at the instruction `offset` away from the current one.
+    macro_rules! jump {
+        ($offset:expr) => {{
+            ip = ip.wrapping_offset($offset.0 as isize);
+            continue;
+        }};
     }
     macro_rules! i32_of {
         ($s:expr) => {
@@ -382,8 +503,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             let $x = get!($b.lhs) as $t;
             let $y = get!($b.rhs) as $t;
             if $e {
-                pc = $b.offset.target(pc);
-                continue;
+                jump!($b.offset);
             }
         }};
     }
@@ -508,31 +628,38 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
         }};
     }
 
+    /// Pushes the frame of wasm function `f` (kept alive as `Frame::func` says) whose
+    /// arguments start at frame cell `args` and makes it the running one.
+    macro_rules! enter_wasm {
+        ($f:expr, $args:expr, $instance:expr) => {{
+            // The caller resumes after the call.
+            if let Some(frame) = stack.frames.last_mut() {
+                frame.ip = ip.wrapping_add(1);
+            }
+            ip = tri!(stack.push_frame($f, $args, $instance));
+            base = $args;
+            sync_regs!();
+        }};
+    }
     /// Enters a wasm callee (continuing the loop in its frame) or runs a host callee in place.
     macro_rules! call {
         ($callee:expr, $args:expr) => {{
             let args = base + $args.0 as usize;
-            if let Some(frame) = stack.frames.last_mut() {
-                frame.pc = pc + 1;
-            }
-            match $callee {
-                Callee::Wasm {
+            match Target::from($callee) {
+                Target::Wasm {
                     instance: i,
                     func: f,
                 } => {
-                    ops = f.ops.as_ptr();
-                    tri!(stack.push_frame(f, args, i));
-                    base = args;
-                    sync_regs!();
-                    pc = 0;
+                    enter_wasm!(f, args, i);
                     if i != instance {
                         instance = i;
                         env.enter(i);
                         sync_mem!();
+                        sync_funcs!();
                     }
                     continue;
                 }
-                Callee::Host { func: h, slots } => {
+                Target::Host { func: h, slots } => {
                     let end = args + slots as usize;
                     tri!(stack.reserve(end));
                     tri!(env.call_host(h, &mut stack.slots[args..end]));
@@ -545,10 +672,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     }
 
     loop {
-        // SAFETY: `ops` belongs to the innermost frame's function, which that frame keeps
-        // alive, and `pc` indexes it (see the module docs: branch targets, `br_table` entries
-        // and fall-through were checked by `Code`).
-        let op = unsafe { *ops.add(pc) };
+        // SAFETY: `ip` points into the innermost frame's function, which outlives the frame
+        // (see `Frame::func`): it starts at the first instruction and moves to the next one,
+        // to branch targets and to `br_table` entries, all of which `Code` checked exist
+        // (and the last instruction does not fall through).
+        let op = unsafe { *ip };
         match op {
             Op::Trap(t) => trap!(TrapCode::from_u8(t.code as u8).unwrap_or(TrapCode::Unreachable)),
             Op::Fuel(f) => env.consume_fuel(f.amount),
@@ -560,37 +688,32 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::ListenEnter(r) => {
                 let start = base + r.src.0 as usize;
-                let index = stack.frames.last().map_or(0, |f| f.func.index);
+                let index = stack.frames.last().map_or(0, |f| f.code().index);
                 tri!(env.listen_enter(index, &stack.slots[start..start + r.len as usize]));
                 sync_regs!();
                 sync_mem!();
             }
             Op::ListenExit(r) => {
                 let start = base + r.src.0 as usize;
-                let index = stack.frames.last().map_or(0, |f| f.func.index);
+                let index = stack.frames.last().map_or(0, |f| f.code().index);
                 tri!(env.listen_exit(index, &stack.slots[start..start + r.len as usize]));
                 sync_regs!();
                 sync_mem!();
             }
-            Op::Br(b) => {
-                pc = b.offset.target(pc);
-                continue;
-            }
+            Op::Br(b) => jump!(b.offset),
             Op::BrIfEqz(b) => {
                 if i32_of!(b.cond) == 0 {
-                    pc = b.offset.target(pc);
-                    continue;
+                    jump!(b.offset);
                 }
             }
             Op::BrIfNez(b) => {
                 if i32_of!(b.cond) != 0 {
-                    pc = b.offset.target(pc);
-                    continue;
+                    jump!(b.offset);
                 }
             }
             Op::BrTable(t) => {
                 let index = i32_of!(t.index).min(t.len - 1);
-                pc += 1 + index as usize;
+                ip = ip.wrapping_add(1 + index as usize);
                 continue;
             }
             Op::BrI32Eq(b) => branch_cmp!(b, u32, |x, y| x == y),
@@ -614,27 +737,44 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::BrI64GeS(b) => branch_cmp!(b, i64, |x, y| x >= y),
             Op::BrI64GeU(b) => branch_cmp!(b, u64, |x, y| x >= y),
             Op::Return(r) => {
-                // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
-                // destination is the frame's first `len` cells; `ptr::copy` allows overlap.
-                unsafe { std::ptr::copy(regs.add(r.src.0 as usize), regs, r.len as usize) };
+                match r.len {
+                    0 => {}
+                    // The common case, without a call to `memmove`.
+                    1 => set!(Slot(0), get!(r.src)),
+                    // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
+                    // destination is the frame's first `len` cells; `ptr::copy` allows
+                    // overlap.
+                    len => unsafe {
+                        std::ptr::copy(regs.add(r.src.0 as usize), regs, len as usize)
+                    },
+                }
                 stack.frames.pop();
                 match stack.frames.last() {
                     None => return Ok(()),
                     Some(caller) => {
-                        ops = caller.func.ops.as_ptr();
-                        pc = caller.pc;
+                        ip = caller.ip;
                         base = caller.base;
                         sync_regs!();
                         if caller.instance != instance {
                             instance = caller.instance;
                             env.enter(instance);
                             sync_mem!();
+                            sync_funcs!();
                         }
                         continue;
                     }
                 }
             }
             Op::Call(c) => {
+                let d = c.func.wrapping_sub(first_defined) as usize;
+                if d < defined_len {
+                    // A function of the current instance, without asking the environment.
+                    // SAFETY: `d` is inside the slice `defined_functions` returned, which the
+                    // environment keeps in place until `invoke` returns (its contract).
+                    let f = Arc::as_ptr(unsafe { &*defined.add(d) });
+                    enter_wasm!(f, base + c.args.0 as usize, instance);
+                    continue;
+                }
                 let callee = env.callee(c.func);
                 call!(callee, c.args);
             }
@@ -1237,6 +1377,6 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::F32x4DemoteF64x2Zero(u) => v_un!(u, |a| convert::<f64, f32>(a, 0, |x| x as f32)),
             Op::F64x2PromoteLowF32x4(u) => v_un!(u, |a| convert::<f32, f64>(a, 0, |x| x as f64)),
         }
-        pc += 1;
+        ip = ip.wrapping_add(1);
     }
 }

@@ -20,11 +20,12 @@
 //!
 //! // A minimal environment: no memory, globals or tables; calls stay in one module.
 //! struct Module(Vec<Arc<wz_interp::Code>>);
-//! // SAFETY: there is no memory; `memory` returns the default empty slice.
+//! // SAFETY: there is no memory (`memory` returns the default empty slice), and the functions
+//! // handed out by `callee` live as long as the environment.
 //! unsafe impl Env for Module {
 //!     type Error = TrapCode;
-//!     fn callee(&mut self, func: u32) -> Callee {
-//!         Callee::Wasm { instance: 0, func: self.0[func as usize].clone() }
+//!     fn callee(&mut self, func: u32) -> Callee<'_> {
+//!         Callee::Wasm { instance: 0, func: &self.0[func as usize] }
 //!     }
 //! }
 //!

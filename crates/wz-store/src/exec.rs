@@ -32,12 +32,12 @@ impl<'s> Exec<'s> {
         self.store.instances[self.instance as usize].tables[table as usize] as usize
     }
 
-    fn callee_of(&self, func: u32) -> Callee {
+    fn callee_of(&self, func: u32) -> Callee<'_> {
         let f = &self.store.funcs[func as usize];
         match &f.kind {
             FuncKind::Wasm { instance, code } => Callee::Wasm {
                 instance: *instance,
-                func: code.clone(),
+                func: code,
             },
             // An interpreter store holds no compiled functions; were one reached, calling it
             // through the host path reports a trap instead of running it.
@@ -57,7 +57,13 @@ fn range_ok(start: u32, len: u32, size: usize) -> bool {
 // SAFETY: `memory` returns the current instance's memory 0. Of the methods below only
 // `enter` (switches the instance), `memory_grow`, `memory_init` and `call_host` (host code may
 // grow or write any memory) and the listener hooks reach a memory's bytes or size; the others
-// touch globals, tables, segments, function entities and limits only.
+// touch globals, tables, segments, function entities and limits only. The `Code` that
+// `callee` and `indirect_callee` hand out is held by a function entity, and the store only
+// ever appends function entities (never drops or replaces one before the store itself goes),
+// so it stays alive for as long as the interpreter runs it. `defined_functions` returns the
+// function list of an instance's compiled module, which the instance holds (instances are
+// never dropped before the store either) and which never changes after compilation; it is
+// what instantiation made the instance's function entities from, in the same order.
 #[allow(unsafe_code)]
 unsafe impl Env for Exec<'_> {
     type Error = Error;
@@ -245,9 +251,16 @@ unsafe impl Env for Exec<'_> {
         self.store.instances[self.instance as usize].funcs[func as usize] as u64 + 1
     }
 
-    fn callee(&mut self, func: u32) -> Callee {
+    fn callee(&mut self, func: u32) -> Callee<'_> {
         let f = self.store.instances[self.instance as usize].funcs[func as usize];
         self.callee_of(f)
+    }
+
+    fn defined_functions(&mut self) -> (u32, &[std::sync::Arc<wz_interp::Code>]) {
+        match &self.store.instances[self.instance as usize].module {
+            Some(module) => (module.module().num_imported_funcs, module.functions()),
+            None => (0, &[]),
+        }
     }
 
     fn indirect_callee(
@@ -255,7 +268,7 @@ unsafe impl Env for Exec<'_> {
         table: u32,
         index: u32,
         type_index: u32,
-    ) -> Result<Callee, TrapCode> {
+    ) -> Result<Callee<'_>, TrapCode> {
         let t = self.table_index(table);
         let r = *self.store.tables[t]
             .elems

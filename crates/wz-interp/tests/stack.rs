@@ -1,0 +1,136 @@
+//! The interpreter's stack and call paths through a minimal environment: calls reached
+//! through `Env::defined_functions` and through `Env::callee` agree, failures leave an owned
+//! backtrace, and the stack stays usable afterwards.
+
+use std::sync::Arc;
+
+use wz_interp::{Callee, Code, Env, Stack, StackLimits, TrapCode};
+
+/// One module's functions; `direct` says whether calls may skip `Env::callee`.
+struct Module {
+    funcs: Vec<Arc<Code>>,
+    direct: bool,
+    callee_calls: usize,
+}
+
+// SAFETY: there is no memory (`memory` returns the default empty slice), and the functions
+// handed out by `callee` and `defined_functions` live as long as the environment.
+unsafe impl Env for Module {
+    type Error = TrapCode;
+    fn callee(&mut self, func: u32) -> Callee<'_> {
+        self.callee_calls += 1;
+        Callee::Wasm {
+            instance: 0,
+            func: &self.funcs[func as usize],
+        }
+    }
+    fn defined_functions(&mut self) -> (u32, &[Arc<Code>]) {
+        if self.direct {
+            (0, &self.funcs)
+        } else {
+            (0, &[])
+        }
+    }
+}
+
+fn module(wat: &str, direct: bool) -> Module {
+    let wasm = wat::parse_str(wat).unwrap();
+    let module = wz_binary::Module::decode(&wasm, Default::default()).unwrap();
+    let funcs = wz_ir::lower_module(&module)
+        .unwrap()
+        .into_iter()
+        .map(|f| Arc::new(Code::new(f).unwrap()))
+        .collect();
+    Module {
+        funcs,
+        direct,
+        callee_calls: 0,
+    }
+}
+
+const FIB: &str = r#"(module
+  (func $fib (param i32) (result i64)
+    (if (result i64) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (i64.extend_i32_u (local.get 0)))
+      (else (i64.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2))))))))"#;
+
+#[test]
+fn direct_and_environment_calls_agree() {
+    for direct in [false, true] {
+        let mut env = module(FIB, direct);
+        let fib = env.funcs[0].clone();
+        let mut stack = Stack::default();
+        let mut results = [0u64];
+        wz_interp::invoke(&mut env, &mut stack, 0, &fib, &[20], &mut results).unwrap();
+        assert_eq!(results[0], 6765, "direct: {direct}");
+        // fib(20) makes 21890 calls; only the environment path asks `callee`.
+        let expected = if direct { 0 } else { 21890 };
+        assert_eq!(env.callee_calls, expected, "direct: {direct}");
+    }
+}
+
+const NESTED_TRAP: &str = r#"(module
+  (func $outer (param i32) (result i32) (i32.add (i32.const 1) (call $inner (local.get 0))))
+  (func $inner (param i32) (result i32) (i32.div_u (i32.const 10) (local.get 0))))"#;
+
+#[test]
+fn a_failed_call_leaves_an_owned_trace() {
+    let mut env = module(NESTED_TRAP, true);
+    let outer = env.funcs[0].clone();
+    let mut stack = Stack::default();
+    let mut results = [0u64];
+    let err = wz_interp::invoke(&mut env, &mut stack, 0, &outer, &[0], &mut results);
+    assert_eq!(err, Err(TrapCode::IntegerDivideByZero));
+    // The functions may go away: the trace owns what it lists.
+    drop(env);
+    drop(outer);
+    let trace: Vec<_> = stack.trace().map(|f| (f.func.index, f.pc)).collect();
+    assert_eq!(trace.len(), 2);
+    let (inner_index, inner_pc) = trace[0];
+    let (outer_index, outer_pc) = trace[1];
+    assert_eq!((inner_index, outer_index), (1, 0));
+    let inner = stack.trace().next().unwrap().func.clone();
+    assert!(
+        matches!(inner.ops[inner_pc], wz_ir::op::Op::I32DivU(_)),
+        "innermost frame at the division, got {:?}",
+        inner.ops[inner_pc]
+    );
+    let outer = stack.trace().nth(1).unwrap().func.clone();
+    assert!(
+        matches!(outer.ops[outer_pc], wz_ir::op::Op::Call(_)),
+        "caller at its call, got {:?}",
+        outer.ops[outer_pc]
+    );
+    stack.clear_trace();
+    assert_eq!(stack.trace().len(), 0);
+}
+
+#[test]
+fn the_stack_is_reusable_after_overflow() {
+    let mut env = module(
+        r#"(module (func $f (param i32) (result i32) (call $f (local.get 0))))"#,
+        true,
+    );
+    let f = env.funcs[0].clone();
+    let mut stack = Stack::new(StackLimits {
+        max_slots: 1 << 16,
+        max_frames: 1000,
+    });
+    let mut results = [0u64];
+    let err = wz_interp::invoke(&mut env, &mut stack, 0, &f, &[1], &mut results);
+    assert_eq!(err, Err(TrapCode::StackOverflow));
+    assert_eq!(stack.trace().len(), 1000);
+
+    let mut fib = module(FIB, true);
+    let fib0 = fib.funcs[0].clone();
+    wz_interp::invoke(&mut fib, &mut stack, 0, &fib0, &[15], &mut results).unwrap();
+    assert_eq!(results[0], 610);
+    assert_eq!(stack.trace().len(), 0, "a returning call leaves no trace");
+}
+
+#[test]
+fn stacks_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Stack>();
+}
