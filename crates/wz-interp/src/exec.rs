@@ -516,6 +516,44 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             ea as usize
         }};
     }
+    /// Checks that `$n` bytes at the 64-bit address `$ea` are inside memory 0.
+    macro_rules! in_bounds {
+        ($ea:expr, $n:expr) => {{
+            let ea: u64 = $ea;
+            if ea + $n as u64 > mem_len as u64 {
+                trap!(TrapCode::MemoryOutOfBounds);
+            }
+            ea as usize
+        }};
+    }
+    macro_rules! read_at {
+        ($ea:expr, $n:literal) => {{
+            let ea = in_bounds!($ea, $n);
+            // SAFETY: `ea + $n <= mem_len` was checked, and `mem`/`mem_len` describe the
+            // current instance's memory 0 (see the module docs).
+            unsafe { std::ptr::read_unaligned(mem.add(ea) as *const [u8; $n]) }
+        }};
+    }
+    macro_rules! write_at {
+        ($ea:expr, $n:literal, $bytes:expr) => {{
+            let bytes: [u8; $n] = $bytes;
+            let ea = in_bounds!($ea, $n);
+            // SAFETY: as in `read_at!`.
+            unsafe { std::ptr::write_unaligned(mem.add(ea) as *mut [u8; $n], bytes) };
+        }};
+    }
+    /// The address `base + index` of the fused `*.sum` accesses.
+    macro_rules! sum_addr {
+        ($a:expr) => {
+            (i32_of!($a.base).wrapping_add(i32_of!($a.index))) as u64
+        };
+    }
+    /// The address `(addr << $shift) + offset` of the fused `*.scaled` accesses.
+    macro_rules! scaled_addr {
+        ($a:expr, $shift:literal) => {
+            (i32_of!($a.addr) << $shift) as u64 + $a.offset as u64
+        };
+    }
     macro_rules! read_mem {
         ($l:expr, $n:literal) => {{
             let ea = effective!($l.addr, $l.offset, $n, mem_len);
@@ -844,6 +882,46 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I64Store8(s) => store!(s, 1, |v| [v as u8]),
             Op::I64Store16(s) => store!(s, 2, |v| (v as u16).to_le_bytes()),
             Op::I64Store32(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
+            Op::Load32Sum(l) => {
+                let b = read_at!(sum_addr!(l), 4);
+                set!(l.dst, u32::from_le_bytes(b) as u64);
+            }
+            Op::Load64Sum(l) => {
+                let b = read_at!(sum_addr!(l), 8);
+                set!(l.dst, u64::from_le_bytes(b));
+            }
+            Op::Load8USum(l) => {
+                let b: [u8; 1] = read_at!(sum_addr!(l), 1);
+                set!(l.dst, b[0] as u64);
+            }
+            Op::Store32Sum(s) => {
+                let v = get!(s.value) as u32;
+                write_at!(sum_addr!(s), 4, v.to_le_bytes());
+            }
+            Op::Store64Sum(s) => {
+                let v = get!(s.value);
+                write_at!(sum_addr!(s), 8, v.to_le_bytes());
+            }
+            Op::Store8Sum(s) => {
+                let v = get!(s.value) as u8;
+                write_at!(sum_addr!(s), 1, [v]);
+            }
+            Op::Load32Scaled(l) => {
+                let b = read_at!(scaled_addr!(l, 2), 4);
+                set!(l.dst, u32::from_le_bytes(b) as u64);
+            }
+            Op::Load64Scaled(l) => {
+                let b = read_at!(scaled_addr!(l, 3), 8);
+                set!(l.dst, u64::from_le_bytes(b));
+            }
+            Op::Store32Scaled(s) => {
+                let v = get!(s.value) as u32;
+                write_at!(scaled_addr!(s, 2), 4, v.to_le_bytes());
+            }
+            Op::Store64Scaled(s) => {
+                let v = get!(s.value);
+                write_at!(scaled_addr!(s, 3), 8, v.to_le_bytes());
+            }
             Op::MemorySize(d) => set!(d.dst, env.memory_size() as u64),
             Op::MemoryGrow(u) => {
                 let delta = i32_of!(u.src);

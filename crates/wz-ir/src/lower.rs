@@ -406,11 +406,53 @@ impl<'m> Lowerer<'m> {
         ctor: fn(Load) -> Op,
     ) -> Result<(), LowerError> {
         let offset = self.memarg_offset(memarg)?;
-        let addr = self.pop()?.slot();
+        let addr = self.pop()?;
         let dst = self.push_temp(ty);
-        self.emit_result(ctor(Load { dst, addr, offset }));
-        self.note_align(self.ops.len() - 1, memarg);
+        let op = ctor(Load {
+            dst,
+            addr: addr.slot(),
+            offset,
+        });
+        let pc = self.emit_access(addr, op);
+        self.last_result = Some(pc);
+        self.note_align(pc, memarg);
         Ok(())
+    }
+
+    /// Emits the memory access `op` whose address is `addr`, fused with the instruction that
+    /// just computed the address when it can be (see [`Op::fuse_address_sum`]). Returns the
+    /// access's index.
+    fn emit_access(&mut self, addr: Entry, op: Op) -> usize {
+        if addr.loc == Loc::Home
+            && let Some(pc) = self.last_result
+            && pc + 1 == self.ops.len()
+        {
+            // The address is the temporary the last instruction wrote (no label since), and
+            // the access pops it, so nothing else reads it.
+            let fused = match self.ops[pc] {
+                Op::I32Add(b) if b.dst.0 == addr.home => op.fuse_address_sum(b.lhs, b.rhs),
+                Op::I32Shl(b) if b.dst.0 == addr.home => self
+                    .const_value(b.rhs)
+                    .and_then(|shift| op.fuse_address_scaled(b.lhs, shift as u32)),
+                _ => None,
+            };
+            if let Some(fused) = fused {
+                self.ops[pc] = fused;
+                // Traps are reported at the access.
+                self.offsets[pc] = self.offset;
+                self.last_result = None;
+                return pc;
+            }
+        }
+        self.emit(op)
+    }
+
+    /// The value of a constant slot (before relocation), or `None` for other slots.
+    fn const_value(&self, slot: Slot) -> Option<u64> {
+        if slot.0 & (TEMP | CONST) != CONST {
+            return None;
+        }
+        self.consts.get((slot.0 & INDEX_MASK) as usize).copied()
     }
 
     fn store(
@@ -420,12 +462,13 @@ impl<'m> Lowerer<'m> {
     ) -> Result<(), LowerError> {
         let offset = self.memarg_offset(memarg)?;
         let value = self.pop()?.slot();
-        let addr = self.pop()?.slot();
-        let pc = self.emit(ctor(Store {
-            addr,
+        let addr = self.pop()?;
+        let op = ctor(Store {
+            addr: addr.slot(),
             value,
             offset,
-        }));
+        });
+        let pc = self.emit_access(addr, op);
         self.note_align(pc, memarg);
         Ok(())
     }

@@ -163,6 +163,12 @@ shapes! {
     Load { dst: Slot, addr: Slot, offset: u32 } => dst;
     /// `store(addr + offset, value)`; traps when out of bounds.
     Store { addr: Slot, value: Slot, offset: u32 };
+    /// `dst = load(base + index)`: the address is the 32-bit wrapping sum of two slots, with
+    /// no offset; traps when out of bounds.
+    LoadSum { dst: Slot, base: Slot, index: Slot } => dst;
+    /// `store(base + index, value)`, the address summed as in [`LoadSum`]; traps when out of
+    /// bounds.
+    StoreSum { base: Slot, index: Slot, value: Slot };
     /// Jump by `offset`.
     Branch { offset: BranchOffset };
     /// Jump by `offset` depending on the i32 in `cond`.
@@ -401,6 +407,29 @@ ops! {
     I64Store8(Store) = "i64.store8",
     I64Store16(Store) = "i64.store16",
     I64Store32(Store) = "i64.store32",
+    // Fused address computations (made by the lowering from an `i32.add` or an `i32.shl` by a
+    // constant that only feeds the access; the result bits are those of every wasm access of
+    // that width, e.g. `i32.load`, `f32.load` and `i64.load32_u` for 32 bits).
+    /// A 32-bit load (zero-extended) from `base + index`.
+    Load32Sum(LoadSum) = "load32.sum",
+    /// A 64-bit load from `base + index`.
+    Load64Sum(LoadSum) = "load64.sum",
+    /// An 8-bit load (zero-extended) from `base + index`.
+    Load8USum(LoadSum) = "load8_u.sum",
+    /// A 32-bit store of the low half of `value` to `base + index`.
+    Store32Sum(StoreSum) = "store32.sum",
+    /// A 64-bit store to `base + index`.
+    Store64Sum(StoreSum) = "store64.sum",
+    /// An 8-bit store of the low byte of `value` to `base + index`.
+    Store8Sum(StoreSum) = "store8.sum",
+    /// A 32-bit load (zero-extended) from `(addr << 2) + offset` (the shift wraps at 32 bits).
+    Load32Scaled(Load) = "load32.scaled",
+    /// A 64-bit load from `(addr << 3) + offset`.
+    Load64Scaled(Load) = "load64.scaled",
+    /// A 32-bit store to `(addr << 2) + offset`.
+    Store32Scaled(Store) = "store32.scaled",
+    /// A 64-bit store to `(addr << 3) + offset`.
+    Store64Scaled(Store) = "store64.scaled",
     MemorySize(Dst) = "memory.size",
     /// `dst = memory.grow(src)`.
     MemoryGrow(Unary) = "memory.grow",
@@ -804,10 +833,21 @@ ops! {
 }
 
 impl Op {
-    /// For a comparison whose result feeds `br_if` or `if`, the fused branch instruction
-    /// (taken when the comparison holds, or when it fails if `negate`).
+    /// For a comparison (or `i32.eqz`) whose result feeds `br_if` or `if`, the fused branch
+    /// instruction (taken when the comparison holds, or when it fails if `negate`).
     pub fn fuse_compare_branch(&self, negate: bool, offset: BranchOffset) -> Option<Op> {
         type Ctor = fn(BranchCmp) -> Op;
+        if let Op::I32Eqz(u) = *self {
+            let b = BranchIf {
+                cond: u.src,
+                offset,
+            };
+            return Some(if negate {
+                Op::BrIfNez(b)
+            } else {
+                Op::BrIfEqz(b)
+            });
+        }
         let (b, yes, no) = match *self {
             Op::I32Eq(b) => (b, Op::BrI32Eq as Ctor, Op::BrI32Ne as Ctor),
             Op::I32Ne(b) => (b, Op::BrI32Ne as Ctor, Op::BrI32Eq as Ctor),
@@ -841,6 +881,69 @@ impl Op {
 }
 
 impl Op {
+    /// For a memory access with offset 0 whose address is `base + index` (an `i32.add` that
+    /// only feeds it), the fused instruction, if there is one for its width.
+    pub fn fuse_address_sum(&self, base: Slot, index: Slot) -> Option<Op> {
+        let load = |l: &Load, ctor: fn(LoadSum) -> Op| {
+            (l.offset == 0).then(|| {
+                ctor(LoadSum {
+                    dst: l.dst,
+                    base,
+                    index,
+                })
+            })
+        };
+        let store = |s: &Store, ctor: fn(StoreSum) -> Op| {
+            (s.offset == 0).then(|| {
+                ctor(StoreSum {
+                    base,
+                    index,
+                    value: s.value,
+                })
+            })
+        };
+        match self {
+            Op::I32Load(l) | Op::F32Load(l) | Op::I64Load32U(l) => load(l, Op::Load32Sum),
+            Op::I64Load(l) | Op::F64Load(l) => load(l, Op::Load64Sum),
+            Op::I32Load8U(l) | Op::I64Load8U(l) => load(l, Op::Load8USum),
+            Op::I32Store(s) | Op::F32Store(s) | Op::I64Store32(s) => store(s, Op::Store32Sum),
+            Op::I64Store(s) | Op::F64Store(s) => store(s, Op::Store64Sum),
+            Op::I32Store8(s) | Op::I64Store8(s) => store(s, Op::Store8Sum),
+            _ => None,
+        }
+    }
+
+    /// For a memory access whose address is `index << shift` (an `i32.shl` by a constant that
+    /// only feeds it), the fused instruction, if the shift matches the access width (4 bytes:
+    /// 2, 8 bytes: 3).
+    pub fn fuse_address_scaled(&self, index: Slot, shift: u32) -> Option<Op> {
+        let load = |l: &Load, ctor: fn(Load) -> Op| {
+            ctor(Load {
+                dst: l.dst,
+                addr: index,
+                offset: l.offset,
+            })
+        };
+        let store = |s: &Store, ctor: fn(Store) -> Op| {
+            ctor(Store {
+                addr: index,
+                value: s.value,
+                offset: s.offset,
+            })
+        };
+        match (self, shift & 31) {
+            (Op::I32Load(l) | Op::F32Load(l) | Op::I64Load32U(l), 2) => {
+                Some(load(l, Op::Load32Scaled))
+            }
+            (Op::I64Load(l) | Op::F64Load(l), 3) => Some(load(l, Op::Load64Scaled)),
+            (Op::I32Store(s) | Op::F32Store(s) | Op::I64Store32(s), 2) => {
+                Some(store(s, Op::Store32Scaled))
+            }
+            (Op::I64Store(s) | Op::F64Store(s), 3) => Some(store(s, Op::Store64Scaled)),
+            _ => None,
+        }
+    }
+
     /// For a conditional branch on integers, the branch taken exactly when this one is not,
     /// to `offset`. (Float comparisons have no such negation: NaN fails both.)
     pub fn negated_branch(&self, offset: BranchOffset) -> Option<Op> {
