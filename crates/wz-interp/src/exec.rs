@@ -419,11 +419,13 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
         };
     }
-    /// Continues at the instruction `offset` away from the current one.
+    /// Continues at the instruction `offset` away from the current one. Branches end their
+    /// arm like any other instruction (the step to the next instruction follows), not with
+    /// `continue`: the loop's second entry point for calls and returns reloads state that
+    /// branches do not change.
     macro_rules! jump {
         ($offset:expr) => {{
-            ip = ip.wrapping_offset($offset.0 as isize);
-            continue;
+            ip = ip.wrapping_offset($offset.0 as isize - 1);
         }};
     }
     macro_rules! i32_of {
@@ -504,6 +506,26 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             let $y = get!($b.rhs) as $t;
             if $e {
                 jump!($b.offset);
+            }
+        }};
+    }
+    /// `i32.add`, then the branch after it if that is `Op::$kind` (see `Op::I32AddBrEq`),
+    /// taken when `$e` holds for its operands (or its condition).
+    macro_rules! add_then_branch {
+        ($a:expr, $kind:ident, |$b:ident| $e:expr) => {{
+            set!($a.dst, i32_of!($a.lhs).wrapping_add(i32_of!($a.rhs)) as u64);
+            // SAFETY: the add is not the last instruction (`Code` checked that the last one
+            // is `return`, `br` or `trap`), so the next one exists.
+            if let Op::$kind($b) = unsafe { *ip.add(1) } {
+                // Now at the branch: continue after it, or at its target.
+                ip = ip.wrapping_add(1);
+                if $e {
+                    jump!($b.offset);
+                } else {
+                    // Mostly a loop's exit. Saying so also keeps this a branch the CPU
+                    // predicts rather than a conditional move the next fetch waits on.
+                    std::hint::cold_path();
+                }
             }
         }};
     }
@@ -751,8 +773,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::BrTable(t) => {
                 let index = i32_of!(t.index).min(t.len - 1);
-                ip = ip.wrapping_add(1 + index as usize);
-                continue;
+                ip = ip.wrapping_add(index as usize);
             }
             Op::BrI32Eq(b) => branch_cmp!(b, u32, |x, y| x == y),
             Op::BrI32Ne(b) => branch_cmp!(b, u32, |x, y| x != y),
@@ -1004,6 +1025,38 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I32Ctz(u) => un!(u, |x| (x as u32).trailing_zeros() as u64),
             Op::I32Popcnt(u) => un!(u, |x| (x as u32).count_ones() as u64),
             Op::I32Add(b) => bin_i32!(b, |x, y| x.wrapping_add(y)),
+            Op::I32AddBrEq(a) => add_then_branch!(a, BrI32Eq, |b| i32_of!(b.lhs) == i32_of!(b.rhs)),
+            Op::I32AddBrNe(a) => add_then_branch!(a, BrI32Ne, |b| i32_of!(b.lhs) != i32_of!(b.rhs)),
+            Op::I32AddBrLtS(a) => {
+                add_then_branch!(a, BrI32LtS, |b| (i32_of!(b.lhs) as i32)
+                    < i32_of!(b.rhs) as i32)
+            }
+            Op::I32AddBrLtU(a) => {
+                add_then_branch!(a, BrI32LtU, |b| i32_of!(b.lhs) < i32_of!(b.rhs))
+            }
+            Op::I32AddBrGtS(a) => {
+                add_then_branch!(a, BrI32GtS, |b| i32_of!(b.lhs) as i32
+                    > i32_of!(b.rhs) as i32)
+            }
+            Op::I32AddBrGtU(a) => {
+                add_then_branch!(a, BrI32GtU, |b| i32_of!(b.lhs) > i32_of!(b.rhs))
+            }
+            Op::I32AddBrLeS(a) => {
+                add_then_branch!(a, BrI32LeS, |b| i32_of!(b.lhs) as i32
+                    <= i32_of!(b.rhs) as i32)
+            }
+            Op::I32AddBrLeU(a) => {
+                add_then_branch!(a, BrI32LeU, |b| i32_of!(b.lhs) <= i32_of!(b.rhs))
+            }
+            Op::I32AddBrGeS(a) => {
+                add_then_branch!(a, BrI32GeS, |b| i32_of!(b.lhs) as i32
+                    >= i32_of!(b.rhs) as i32)
+            }
+            Op::I32AddBrGeU(a) => {
+                add_then_branch!(a, BrI32GeU, |b| i32_of!(b.lhs) >= i32_of!(b.rhs))
+            }
+            Op::I32AddBrIfEqz(a) => add_then_branch!(a, BrIfEqz, |b| i32_of!(b.cond) == 0),
+            Op::I32AddBrIfNez(a) => add_then_branch!(a, BrIfNez, |b| i32_of!(b.cond) != 0),
             Op::I32Sub(b) => bin_i32!(b, |x, y| x.wrapping_sub(y)),
             Op::I32Mul(b) => bin_i32!(b, |x, y| x.wrapping_mul(y)),
             Op::I32DivS(b) => {

@@ -1753,6 +1753,7 @@ impl<'m> Lowerer<'m> {
             });
         }
         invert_back_branches(&mut self.ops);
+        fuse_add_branches(&mut self.ops);
         let mut init = vec![0u64; (self.num_local_slots - self.num_param_slots) as usize];
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
@@ -1768,6 +1769,17 @@ impl<'m> Lowerer<'m> {
             init: init.into_boxed_slice(),
             frame_size: frame_size as u32,
         })
+    }
+}
+
+/// An `i32.add` right before an i32 conditional branch becomes the instruction that runs
+/// both (`Op::fuse_add_branch`): a loop's counter step and exit test in one dispatch. The
+/// branch stays in place, so code that jumps to it directly is unchanged.
+fn fuse_add_branches(ops: &mut [Op]) {
+    for pc in 1..ops.len() {
+        if let Some(fused) = ops[pc - 1].fuse_add_branch(&ops[pc]) {
+            ops[pc - 1] = fused;
+        }
     }
 }
 

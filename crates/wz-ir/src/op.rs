@@ -361,6 +361,34 @@ ops! {
     BrI64GeS(BranchCmp) = "br_i64.ge_s",
     /// Fused `i64.ge_u` + `br_if`.
     BrI64GeU(BranchCmp) = "br_i64.ge_u",
+    // `i32.add` fused with the conditional branch that follows it: the add, then the branch
+    // at the next index (which stays in place, so jumping to it directly still works), in one
+    // dispatch. Made after lowering (see `Op::fuse_add_branch`); when the next instruction is
+    // not the named branch, only the add runs.
+    /// `i32.add`, then the `br_i32.eq` after it.
+    I32AddBrEq(Binary) = "i32.add+br_i32.eq",
+    /// `i32.add`, then the `br_i32.ne` after it.
+    I32AddBrNe(Binary) = "i32.add+br_i32.ne",
+    /// `i32.add`, then the `br_i32.lt_s` after it.
+    I32AddBrLtS(Binary) = "i32.add+br_i32.lt_s",
+    /// `i32.add`, then the `br_i32.lt_u` after it.
+    I32AddBrLtU(Binary) = "i32.add+br_i32.lt_u",
+    /// `i32.add`, then the `br_i32.gt_s` after it.
+    I32AddBrGtS(Binary) = "i32.add+br_i32.gt_s",
+    /// `i32.add`, then the `br_i32.gt_u` after it.
+    I32AddBrGtU(Binary) = "i32.add+br_i32.gt_u",
+    /// `i32.add`, then the `br_i32.le_s` after it.
+    I32AddBrLeS(Binary) = "i32.add+br_i32.le_s",
+    /// `i32.add`, then the `br_i32.le_u` after it.
+    I32AddBrLeU(Binary) = "i32.add+br_i32.le_u",
+    /// `i32.add`, then the `br_i32.ge_s` after it.
+    I32AddBrGeS(Binary) = "i32.add+br_i32.ge_s",
+    /// `i32.add`, then the `br_i32.ge_u` after it.
+    I32AddBrGeU(Binary) = "i32.add+br_i32.ge_u",
+    /// `i32.add`, then the `br_if_eqz` after it.
+    I32AddBrIfEqz(Binary) = "i32.add+br_if_eqz",
+    /// `i32.add`, then the `br_if_nez` after it.
+    I32AddBrIfNez(Binary) = "i32.add+br_if_nez",
     Return(Return) = "return",
     Call(Call) = "call",
     CallIndirect(CallIndirect) = "call_indirect",
@@ -881,6 +909,27 @@ impl Op {
 }
 
 impl Op {
+    /// For an `i32.add` followed by `next`, an i32 conditional branch: the instruction that
+    /// runs both (replacing the add; `next` stays where it is).
+    pub fn fuse_add_branch(&self, next: &Op) -> Option<Op> {
+        let Op::I32Add(a) = *self else { return None };
+        Some(match next {
+            Op::BrI32Eq(_) => Op::I32AddBrEq(a),
+            Op::BrI32Ne(_) => Op::I32AddBrNe(a),
+            Op::BrI32LtS(_) => Op::I32AddBrLtS(a),
+            Op::BrI32LtU(_) => Op::I32AddBrLtU(a),
+            Op::BrI32GtS(_) => Op::I32AddBrGtS(a),
+            Op::BrI32GtU(_) => Op::I32AddBrGtU(a),
+            Op::BrI32LeS(_) => Op::I32AddBrLeS(a),
+            Op::BrI32LeU(_) => Op::I32AddBrLeU(a),
+            Op::BrI32GeS(_) => Op::I32AddBrGeS(a),
+            Op::BrI32GeU(_) => Op::I32AddBrGeU(a),
+            Op::BrIfEqz(_) => Op::I32AddBrIfEqz(a),
+            Op::BrIfNez(_) => Op::I32AddBrIfNez(a),
+            _ => return None,
+        })
+    }
+
     /// For a memory access with offset 0 whose address is `base + index` (an `i32.add` that
     /// only feeds it), the fused instruction, if there is one for its width.
     pub fn fuse_address_sum(&self, base: Slot, index: Slot) -> Option<Op> {
