@@ -773,7 +773,15 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::BrTable(t) => {
                 let index = i32_of!(t.index).min(t.len - 1);
-                ip = ip.wrapping_add(index as usize);
+                // Now at the chosen entry (see the loop's SAFETY comment: entries exist).
+                ip = ip.wrapping_add(1 + index as usize);
+                // SAFETY: as above; `ip` is at an instruction of the function.
+                match unsafe { *ip } {
+                    // The usual entry: follow it here rather than dispatch it.
+                    Op::Br(b) => jump!(b.offset),
+                    // A stub that moves values first: run it next.
+                    _ => ip = ip.wrapping_sub(1),
+                }
             }
             Op::BrI32Eq(b) => branch_cmp!(b, u32, |x, y| x == y),
             Op::BrI32Ne(b) => branch_cmp!(b, u32, |x, y| x != y),
@@ -854,7 +862,17 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     set!(s.dst.offset(1), get!(s.other.offset(1)));
                 }
             }
-            Op::Copy(u) => set!(u.dst, get!(u.src)),
+            Op::Copy(u) => {
+                set!(u.dst, get!(u.src));
+                // Copies come in groups (moves between blocks, call arguments): run the
+                // ones that follow here.
+                // SAFETY: a `copy` is never last (`Code` checked that the last instruction
+                // is `return`, `br` or `trap`), so the next instruction exists.
+                while let Op::Copy(u) = unsafe { *ip.add(1) } {
+                    ip = ip.wrapping_add(1);
+                    set!(u.dst, get!(u.src));
+                }
+            }
             Op::CopySpan(c) => {
                 // SAFETY: both spans are inside the frame (checked by `Code`); `ptr::copy`
                 // allows overlap.
