@@ -529,6 +529,59 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
         }};
     }
+    /// The first instruction of a pair (its operands `$a`), then the next one if that is
+    /// `Op::$next` (see `Op::I32MulThenAdd`).
+    macro_rules! pair {
+        ($a:expr, $first:ident, $next:ident, $second:ident) => {{
+            $first!($a);
+            // SAFETY: an arithmetic instruction is never last (`Code` checked that the last
+            // one is `return`, `br` or `trap`), so the next one exists.
+            if let Op::$next(b) = unsafe { *ip.add(1) } {
+                ip = ip.wrapping_add(1);
+                $second!(b);
+            }
+        }};
+    }
+    macro_rules! i32_add {
+        ($b:expr) => {
+            bin_i32!($b, |x, y| x.wrapping_add(y))
+        };
+    }
+    macro_rules! i32_mul {
+        ($b:expr) => {
+            bin_i32!($b, |x, y| x.wrapping_mul(y))
+        };
+    }
+    macro_rules! i32_shl {
+        ($b:expr) => {
+            bin_i32!($b, |x, y| x.wrapping_shl(y))
+        };
+    }
+    macro_rules! i32_xor {
+        ($b:expr) => {
+            bin_i32!($b, |x, y| x ^ y)
+        };
+    }
+    macro_rules! i32_rotl {
+        ($b:expr) => {
+            bin_i32!($b, |x, y| x.rotate_left(y))
+        };
+    }
+    macro_rules! f64_add {
+        ($b:expr) => {
+            bin_f64!($b, |x, y| x + y)
+        };
+    }
+    macro_rules! f64_sub {
+        ($b:expr) => {
+            bin_f64!($b, |x, y| x - y)
+        };
+    }
+    macro_rules! f64_mul {
+        ($b:expr) => {
+            bin_f64!($b, |x, y| x * y)
+        };
+    }
     macro_rules! effective {
         ($addr:expr, $offset:expr, $n:expr, $len:expr) => {{
             let ea = (get!($addr) as u32 as u64) + $offset as u64;
@@ -1042,7 +1095,15 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I32Clz(u) => un!(u, |x| (x as u32).leading_zeros() as u64),
             Op::I32Ctz(u) => un!(u, |x| (x as u32).trailing_zeros() as u64),
             Op::I32Popcnt(u) => un!(u, |x| (x as u32).count_ones() as u64),
-            Op::I32Add(b) => bin_i32!(b, |x, y| x.wrapping_add(y)),
+            Op::I32Add(b) => i32_add!(b),
+            Op::I32MulThenAdd(a) => pair!(a, i32_mul, I32Add, i32_add),
+            Op::I32AddThenAdd(a) => pair!(a, i32_add, I32Add, i32_add),
+            Op::I32AddThenShl(a) => pair!(a, i32_add, I32Shl, i32_shl),
+            Op::I32ShlThenAdd(a) => pair!(a, i32_shl, I32Add, i32_add),
+            Op::I32RotlThenXor(a) => pair!(a, i32_rotl, I32Xor, i32_xor),
+            Op::F64MulThenAdd(a) => pair!(a, f64_mul, F64Add, f64_add),
+            Op::F64MulThenSub(a) => pair!(a, f64_mul, F64Sub, f64_sub),
+            Op::F64MulThenMul(a) => pair!(a, f64_mul, F64Mul, f64_mul),
             Op::I32AddBrEq(a) => add_then_branch!(a, BrI32Eq, |b| i32_of!(b.lhs) == i32_of!(b.rhs)),
             Op::I32AddBrNe(a) => add_then_branch!(a, BrI32Ne, |b| i32_of!(b.lhs) != i32_of!(b.rhs)),
             Op::I32AddBrLtS(a) => {
@@ -1076,7 +1137,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I32AddBrIfEqz(a) => add_then_branch!(a, BrIfEqz, |b| i32_of!(b.cond) == 0),
             Op::I32AddBrIfNez(a) => add_then_branch!(a, BrIfNez, |b| i32_of!(b.cond) != 0),
             Op::I32Sub(b) => bin_i32!(b, |x, y| x.wrapping_sub(y)),
-            Op::I32Mul(b) => bin_i32!(b, |x, y| x.wrapping_mul(y)),
+            Op::I32Mul(b) => i32_mul!(b),
             Op::I32DivS(b) => {
                 let (x, y) = (i32_of!(b.lhs) as i32, i32_of!(b.rhs) as i32);
                 if y == 0 {
@@ -1110,11 +1171,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
             Op::I32And(b) => bin_i32!(b, |x, y| x & y),
             Op::I32Or(b) => bin_i32!(b, |x, y| x | y),
-            Op::I32Xor(b) => bin_i32!(b, |x, y| x ^ y),
-            Op::I32Shl(b) => bin_i32!(b, |x, y| x.wrapping_shl(y)),
+            Op::I32Xor(b) => i32_xor!(b),
+            Op::I32Shl(b) => i32_shl!(b),
             Op::I32ShrS(b) => bin_i32!(b, |x, y| (x as i32).wrapping_shr(y)),
             Op::I32ShrU(b) => bin_i32!(b, |x, y| x.wrapping_shr(y)),
-            Op::I32Rotl(b) => bin_i32!(b, |x, y| x.rotate_left(y)),
+            Op::I32Rotl(b) => i32_rotl!(b),
             Op::I32Rotr(b) => bin_i32!(b, |x, y| x.rotate_right(y)),
             Op::I32Extend8S(u) => un!(u, |x| x as i8 as i32 as u32 as u64),
             Op::I32Extend16S(u) => un!(u, |x| x as i16 as i32 as u32 as u64),
@@ -1213,9 +1274,9 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::F64Trunc(u) => un_f64!(u, |x| num::quiet(x.trunc())),
             Op::F64Nearest(u) => un_f64!(u, |x| num::quiet(x.round_ties_even())),
             Op::F64Sqrt(u) => un_f64!(u, |x| num::quiet(x.sqrt())),
-            Op::F64Add(b) => bin_f64!(b, |x, y| x + y),
-            Op::F64Sub(b) => bin_f64!(b, |x, y| x - y),
-            Op::F64Mul(b) => bin_f64!(b, |x, y| x * y),
+            Op::F64Add(b) => f64_add!(b),
+            Op::F64Sub(b) => f64_sub!(b),
+            Op::F64Mul(b) => f64_mul!(b),
             Op::F64Div(b) => bin_f64!(b, |x, y| x / y),
             Op::F64Min(b) => bin_f64!(b, |x, y| num::f64_min(x, y)),
             Op::F64Max(b) => bin_f64!(b, |x, y| num::f64_max(x, y)),

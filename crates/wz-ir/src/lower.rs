@@ -1754,6 +1754,7 @@ impl<'m> Lowerer<'m> {
         }
         invert_back_branches(&mut self.ops);
         fuse_add_branches(&mut self.ops);
+        fuse_pairs(&mut self.ops);
         let mut init = vec![0u64; (self.num_local_slots - self.num_param_slots) as usize];
         init.extend_from_slice(&self.consts);
         let num_result_slots = self.ty.results().iter().map(|t| width(*t)).sum();
@@ -1780,6 +1781,20 @@ fn fuse_add_branches(ops: &mut [Op]) {
         if let Some(fused) = ops[pc - 1].fuse_add_branch(&ops[pc]) {
             ops[pc - 1] = fused;
         }
+    }
+}
+
+/// Frequent pairs of arithmetic instructions become one instruction that runs both
+/// (`Op::fuse_pair`), left to right without overlap: the second of a pair stays a plain
+/// instruction, so the first's check of what follows it holds.
+fn fuse_pairs(ops: &mut [Op]) {
+    let mut pc = 1;
+    while pc < ops.len() {
+        if let Some(fused) = ops[pc - 1].fuse_pair(&ops[pc]) {
+            ops[pc - 1] = fused;
+            pc += 1;
+        }
+        pc += 1;
     }
 }
 

@@ -389,6 +389,25 @@ ops! {
     I32AddBrIfEqz(Binary) = "i32.add+br_if_eqz",
     /// `i32.add`, then the `br_if_nez` after it.
     I32AddBrIfNez(Binary) = "i32.add+br_if_nez",
+    // Two arithmetic instructions in one dispatch: the first (whose operands these are), then
+    // the second at the next index, which stays in place (see `Op::fuse_pair`); when the next
+    // instruction is not the named one, only the first runs.
+    /// `i32.mul`, then the `i32.add` after it.
+    I32MulThenAdd(Binary) = "i32.mul+i32.add",
+    /// `i32.add`, then the `i32.add` after it.
+    I32AddThenAdd(Binary) = "i32.add+i32.add",
+    /// `i32.add`, then the `i32.shl` after it.
+    I32AddThenShl(Binary) = "i32.add+i32.shl",
+    /// `i32.shl`, then the `i32.add` after it.
+    I32ShlThenAdd(Binary) = "i32.shl+i32.add",
+    /// `i32.rotl`, then the `i32.xor` after it.
+    I32RotlThenXor(Binary) = "i32.rotl+i32.xor",
+    /// `f64.mul`, then the `f64.add` after it.
+    F64MulThenAdd(Binary) = "f64.mul+f64.add",
+    /// `f64.mul`, then the `f64.sub` after it.
+    F64MulThenSub(Binary) = "f64.mul+f64.sub",
+    /// `f64.mul`, then the `f64.mul` after it.
+    F64MulThenMul(Binary) = "f64.mul+f64.mul",
     Return(Return) = "return",
     Call(Call) = "call",
     CallIndirect(CallIndirect) = "call_indirect",
@@ -909,6 +928,23 @@ impl Op {
 }
 
 impl Op {
+    /// For an arithmetic instruction followed by `next`, one of the frequent pairs (the
+    /// `*Then*` instructions): the instruction that runs both (replacing this one; `next`
+    /// stays where it is).
+    pub fn fuse_pair(&self, next: &Op) -> Option<Op> {
+        Some(match (*self, next) {
+            (Op::I32Mul(a), Op::I32Add(_)) => Op::I32MulThenAdd(a),
+            (Op::I32Add(a), Op::I32Add(_)) => Op::I32AddThenAdd(a),
+            (Op::I32Add(a), Op::I32Shl(_)) => Op::I32AddThenShl(a),
+            (Op::I32Shl(a), Op::I32Add(_)) => Op::I32ShlThenAdd(a),
+            (Op::I32Rotl(a), Op::I32Xor(_)) => Op::I32RotlThenXor(a),
+            (Op::F64Mul(a), Op::F64Add(_)) => Op::F64MulThenAdd(a),
+            (Op::F64Mul(a), Op::F64Sub(_)) => Op::F64MulThenSub(a),
+            (Op::F64Mul(a), Op::F64Mul(_)) => Op::F64MulThenMul(a),
+            _ => return None,
+        })
+    }
+
     /// For an `i32.add` followed by `next`, an i32 conditional branch: the instruction that
     /// runs both (replacing the add; `next` stays where it is).
     pub fn fuse_add_branch(&self, next: &Op) -> Option<Op> {
