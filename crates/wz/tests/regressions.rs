@@ -172,3 +172,72 @@ fn memory_grown_by_another_instance_is_seen_after_the_call() {
         assert!(err.to_string().contains("out of bounds"), "{err}");
     }
 }
+
+/// A host function that instantiates many modules while wasm frames are active: the store's
+/// function and instance lists grow (and move) under a running call. The interpreter keeps
+/// plain pointers to the running functions' code and to the caller instance's function list
+/// (wz_interp's `Env` contract); the call must finish as if nothing happened, both in the
+/// frames that were waiting on the host call and in calls made after it.
+#[test]
+fn instances_added_during_a_call_leave_the_running_frames_intact() {
+    for runtime in runtimes() {
+        let engine = runtime.engine_name();
+        let filler = {
+            let funcs: String = (0..50)
+                .map(|i| format!("(func (export \"f{i}\") (result i32) i32.const {i})"))
+                .collect();
+            runtime
+                .compile_module(format!("(module {funcs})").as_bytes())
+                .unwrap()
+        };
+        let filler = filler.store_module().unwrap().clone();
+        runtime
+            .new_host_module_builder("env")
+            .new_function_builder()
+            .with_func(move |caller: &mut wz::Caller<'_>| -> i32 {
+                let store = caller.store();
+                (0..64)
+                    .map(|_| store.instantiate(&filler, &[]).is_ok() as i32)
+                    .sum()
+            })
+            .export("grow_store")
+            .instantiate()
+            .unwrap();
+        let module = runtime
+            .instantiate(
+                br#"(module
+                  (import "env" "grow_store" (func $grow (result i32)))
+                  (memory 1)
+                  ;; depth(n): n + 1 frames deep, the innermost calls the host.
+                  (func $depth (param i32) (result i32)
+                    (if (result i32) (i32.eqz (local.get 0))
+                      (then (call $grow))
+                      (else (i32.add (i32.const 1)
+                              (call $depth (i32.sub (local.get 0) (i32.const 1)))))))
+                  (func $sum (param i32) (result i32)
+                    (if (result i32) (i32.eqz (local.get 0))
+                      (then (i32.const 0))
+                      (else (i32.add (local.get 0)
+                              (call $sum (i32.sub (local.get 0) (i32.const 1)))))))
+                  (func (export "run") (param i32) (result i32)
+                    (i32.store (i32.const 8) (i32.const 1000))
+                    ;; 64 instances added, then n more for the frames that waited.
+                    (i32.add (call $depth (local.get 0))
+                      (i32.add (call $sum (local.get 0)) (i32.load (i32.const 8))))))"#,
+            )
+            .unwrap();
+        let run = module
+            .exported_function("run")
+            .unwrap()
+            .typed::<i32, i32>()
+            .unwrap();
+        for round in 0..3 {
+            let n = 40;
+            assert_eq!(
+                run.call(n).unwrap(),
+                64 + n + n * (n + 1) / 2 + 1000,
+                "{engine}, round {round}"
+            );
+        }
+    }
+}
