@@ -534,8 +534,8 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     macro_rules! pair {
         ($a:expr, $first:ident, $next:ident, $second:ident) => {{
             $first!($a);
-            // SAFETY: an arithmetic instruction is never last (`Code` checked that the last
-            // one is `return`, `br` or `trap`), so the next one exists.
+            // SAFETY: the first of a pair is never last (`Code` checked that the last
+            // instruction is `return`, `br` or `trap`), so the next one exists.
             if let Op::$next(b) = unsafe { *ip.add(1) } {
                 ip = ip.wrapping_add(1);
                 $second!(b);
@@ -580,6 +580,44 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     macro_rules! f64_mul {
         ($b:expr) => {
             bin_f64!($b, |x, y| x * y)
+        };
+    }
+    macro_rules! f64_store {
+        ($s:expr) => {
+            store!($s, 8, |v| v.to_le_bytes())
+        };
+    }
+    macro_rules! i32_store {
+        ($s:expr) => {
+            store!($s, 4, |v| (v as u32).to_le_bytes())
+        };
+    }
+    macro_rules! f64_load {
+        ($l:expr) => {
+            load!($l, 8, |b| u64::from_le_bytes(b))
+        };
+    }
+    macro_rules! i32_load8_u {
+        ($l:expr) => {
+            load!($l, 1, |b| b[0] as u64)
+        };
+    }
+    macro_rules! load8_u_sum {
+        ($l:expr) => {{
+            let b: [u8; 1] = read_at!(sum_addr!($l), 1);
+            set!($l.dst, b[0] as u64);
+        }};
+    }
+    macro_rules! br_i32_eq {
+        ($b:expr) => {
+            branch_cmp!($b, u32, |x, y| x == y)
+        };
+    }
+    macro_rules! br_if_eqz {
+        ($b:expr) => {
+            if i32_of!($b.cond) == 0 {
+                jump!($b.offset);
+            }
         };
     }
     macro_rules! effective {
@@ -814,11 +852,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 sync_mem!();
             }
             Op::Br(b) => jump!(b.offset),
-            Op::BrIfEqz(b) => {
-                if i32_of!(b.cond) == 0 {
-                    jump!(b.offset);
-                }
-            }
+            Op::BrIfEqz(b) => br_if_eqz!(b),
             Op::BrIfNez(b) => {
                 if i32_of!(b.cond) != 0 {
                     jump!(b.offset);
@@ -836,7 +870,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     _ => ip = ip.wrapping_sub(1),
                 }
             }
-            Op::BrI32Eq(b) => branch_cmp!(b, u32, |x, y| x == y),
+            Op::BrI32Eq(b) => br_i32_eq!(b),
             Op::BrI32Ne(b) => branch_cmp!(b, u32, |x, y| x != y),
             Op::BrI32LtS(b) => branch_cmp!(b, i32, |x, y| x < y),
             Op::BrI32LtU(b) => branch_cmp!(b, u32, |x, y| x < y),
@@ -921,9 +955,21 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 // ones that follow here.
                 // SAFETY: a `copy` is never last (`Code` checked that the last instruction
                 // is `return`, `br` or `trap`), so the next instruction exists.
-                while let Op::Copy(u) = unsafe { *ip.add(1) } {
-                    ip = ip.wrapping_add(1);
-                    set!(u.dst, get!(u.src));
+                loop {
+                    // SAFETY: as above, for each copy in turn.
+                    match unsafe { *ip.add(1) } {
+                        Op::Copy(u) => {
+                            ip = ip.wrapping_add(1);
+                            set!(u.dst, get!(u.src));
+                        }
+                        // Moves before a jump out of a block: take the jump too.
+                        Op::Br(b) => {
+                            ip = ip.wrapping_add(1);
+                            jump!(b.offset);
+                            break;
+                        }
+                        _ => break,
+                    }
                 }
             }
             Op::CopySpan(c) => {
@@ -954,9 +1000,9 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I32Load(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
             Op::I64Load(l) => load!(l, 8, |b| u64::from_le_bytes(b)),
             Op::F32Load(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
-            Op::F64Load(l) => load!(l, 8, |b| u64::from_le_bytes(b)),
+            Op::F64Load(l) => f64_load!(l),
             Op::I32Load8S(l) => load!(l, 1, |b| b[0] as i8 as i32 as u32 as u64),
-            Op::I32Load8U(l) => load!(l, 1, |b| b[0] as u64),
+            Op::I32Load8U(l) => i32_load8_u!(l),
             Op::I32Load16S(l) => load!(l, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64),
             Op::I32Load16U(l) => load!(l, 2, |b| u16::from_le_bytes(b) as u64),
             Op::I64Load8S(l) => load!(l, 1, |b| b[0] as i8 as i64 as u64),
@@ -965,10 +1011,10 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I64Load16U(l) => load!(l, 2, |b| u16::from_le_bytes(b) as u64),
             Op::I64Load32S(l) => load!(l, 4, |b| i32::from_le_bytes(b) as i64 as u64),
             Op::I64Load32U(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
-            Op::I32Store(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
+            Op::I32Store(s) => i32_store!(s),
             Op::I64Store(s) => store!(s, 8, |v| v.to_le_bytes()),
             Op::F32Store(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
-            Op::F64Store(s) => store!(s, 8, |v| v.to_le_bytes()),
+            Op::F64Store(s) => f64_store!(s),
             Op::I32Store8(s) => store!(s, 1, |v| [v as u8]),
             Op::I32Store16(s) => store!(s, 2, |v| (v as u16).to_le_bytes()),
             Op::I64Store8(s) => store!(s, 1, |v| [v as u8]),
@@ -982,10 +1028,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 let b = read_at!(sum_addr!(l), 8);
                 set!(l.dst, u64::from_le_bytes(b));
             }
-            Op::Load8USum(l) => {
-                let b: [u8; 1] = read_at!(sum_addr!(l), 1);
-                set!(l.dst, b[0] as u64);
-            }
+            Op::Load8USum(l) => load8_u_sum!(l),
             Op::Store32Sum(s) => {
                 let v = get!(s.value) as u32;
                 write_at!(sum_addr!(s), 4, v.to_le_bytes());
@@ -1104,6 +1147,14 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::F64MulThenAdd(a) => pair!(a, f64_mul, F64Add, f64_add),
             Op::F64MulThenSub(a) => pair!(a, f64_mul, F64Sub, f64_sub),
             Op::F64MulThenMul(a) => pair!(a, f64_mul, F64Mul, f64_mul),
+            Op::F64SubThenMul(a) => pair!(a, f64_sub, F64Mul, f64_mul),
+            Op::I32AddThenStore(a) => pair!(a, i32_add, I32Store, i32_store),
+            Op::F64AddThenStore(a) => pair!(a, f64_add, F64Store, f64_store),
+            Op::F64LoadThenMul(l) => pair!(l, f64_load, F64Mul, f64_mul),
+            Op::I32Load8UThenAdd(l) => pair!(l, i32_load8_u, I32Add, i32_add),
+            Op::I32Load8UThenBrIfEqz(l) => pair!(l, i32_load8_u, BrIfEqz, br_if_eqz),
+            Op::Load8USumThenLoad8USum(l) => pair!(l, load8_u_sum, Load8USum, load8_u_sum),
+            Op::Load8USumThenBrEq(l) => pair!(l, load8_u_sum, BrI32Eq, br_i32_eq),
             Op::I32AddBrEq(a) => add_then_branch!(a, BrI32Eq, |b| i32_of!(b.lhs) == i32_of!(b.rhs)),
             Op::I32AddBrNe(a) => add_then_branch!(a, BrI32Ne, |b| i32_of!(b.lhs) != i32_of!(b.rhs)),
             Op::I32AddBrLtS(a) => {

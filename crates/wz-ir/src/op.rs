@@ -389,9 +389,10 @@ ops! {
     I32AddBrIfEqz(Binary) = "i32.add+br_if_eqz",
     /// `i32.add`, then the `br_if_nez` after it.
     I32AddBrIfNez(Binary) = "i32.add+br_if_nez",
-    // Two arithmetic instructions in one dispatch: the first (whose operands these are), then
-    // the second at the next index, which stays in place (see `Op::fuse_pair`); when the next
-    // instruction is not the named one, only the first runs.
+    // Two instructions in one dispatch: the first (whose operands these are), then the second
+    // at the next index, which stays in place (see `Op::fuse_pair`); when the next instruction
+    // is not the named one, only the first runs. Chosen by counting adjacent executed
+    // instructions over the benchmark workloads.
     /// `i32.mul`, then the `i32.add` after it.
     I32MulThenAdd(Binary) = "i32.mul+i32.add",
     /// `i32.add`, then the `i32.add` after it.
@@ -408,6 +409,22 @@ ops! {
     F64MulThenSub(Binary) = "f64.mul+f64.sub",
     /// `f64.mul`, then the `f64.mul` after it.
     F64MulThenMul(Binary) = "f64.mul+f64.mul",
+    /// `f64.sub`, then the `f64.mul` after it.
+    F64SubThenMul(Binary) = "f64.sub+f64.mul",
+    /// `i32.add`, then the `i32.store` after it.
+    I32AddThenStore(Binary) = "i32.add+i32.store",
+    /// `f64.add`, then the `f64.store` after it.
+    F64AddThenStore(Binary) = "f64.add+f64.store",
+    /// `f64.load`, then the `f64.mul` after it.
+    F64LoadThenMul(Load) = "f64.load+f64.mul",
+    /// `i32.load8_u`, then the `i32.add` after it.
+    I32Load8UThenAdd(Load) = "i32.load8_u+i32.add",
+    /// `i32.load8_u`, then the `br_if_eqz` after it.
+    I32Load8UThenBrIfEqz(Load) = "i32.load8_u+br_if_eqz",
+    /// `load8_u.sum`, then the `load8_u.sum` after it.
+    Load8USumThenLoad8USum(LoadSum) = "load8_u.sum+load8_u.sum",
+    /// `load8_u.sum`, then the `br_i32.eq` after it.
+    Load8USumThenBrEq(LoadSum) = "load8_u.sum+br_i32.eq",
     Return(Return) = "return",
     Call(Call) = "call",
     CallIndirect(CallIndirect) = "call_indirect",
@@ -928,9 +945,9 @@ impl Op {
 }
 
 impl Op {
-    /// For an arithmetic instruction followed by `next`, one of the frequent pairs (the
-    /// `*Then*` instructions): the instruction that runs both (replacing this one; `next`
-    /// stays where it is).
+    /// For an instruction followed by `next`, one of the frequent pairs (the `*Then*`
+    /// instructions): the instruction that runs both (replacing this one; `next` stays where
+    /// it is).
     pub fn fuse_pair(&self, next: &Op) -> Option<Op> {
         Some(match (*self, next) {
             (Op::I32Mul(a), Op::I32Add(_)) => Op::I32MulThenAdd(a),
@@ -941,6 +958,14 @@ impl Op {
             (Op::F64Mul(a), Op::F64Add(_)) => Op::F64MulThenAdd(a),
             (Op::F64Mul(a), Op::F64Sub(_)) => Op::F64MulThenSub(a),
             (Op::F64Mul(a), Op::F64Mul(_)) => Op::F64MulThenMul(a),
+            (Op::F64Sub(a), Op::F64Mul(_)) => Op::F64SubThenMul(a),
+            (Op::I32Add(a), Op::I32Store(_)) => Op::I32AddThenStore(a),
+            (Op::F64Add(a), Op::F64Store(_)) => Op::F64AddThenStore(a),
+            (Op::F64Load(l), Op::F64Mul(_)) => Op::F64LoadThenMul(l),
+            (Op::I32Load8U(l), Op::I32Add(_)) => Op::I32Load8UThenAdd(l),
+            (Op::I32Load8U(l), Op::BrIfEqz(_)) => Op::I32Load8UThenBrIfEqz(l),
+            (Op::Load8USum(l), Op::Load8USum(_)) => Op::Load8USumThenLoad8USum(l),
+            (Op::Load8USum(l), Op::BrI32Eq(_)) => Op::Load8USumThenBrEq(l),
             _ => return None,
         })
     }
