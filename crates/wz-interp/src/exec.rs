@@ -227,9 +227,12 @@ impl Stack {
         if end > self.limits.max_slots {
             return Err(TrapCode::StackOverflow);
         }
+        // At least `end` (which is within the limit), doubling, never past the limit (which
+        // may be below the 256-cell minimum a stack otherwise starts with).
         let new_len = end
             .max(self.slots.len() * 2)
-            .clamp(256, self.limits.max_slots);
+            .max(256)
+            .min(self.limits.max_slots);
         self.slots.resize(new_len, 0);
         Ok(())
     }

@@ -134,3 +134,28 @@ fn stacks_can_move_between_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Stack>();
 }
+
+#[test]
+fn tiny_limits_trap_instead_of_panicking() {
+    let mut env = module(FIB, true);
+    let fib = env.funcs[0].clone();
+    let mut results = [0u64];
+    for max_slots in [0, 1, 8, 100, 255] {
+        let mut stack = Stack::new(StackLimits {
+            max_slots,
+            max_frames: 1000,
+        });
+        let outcome = wz_interp::invoke(&mut env, &mut stack, 0, &fib, &[10], &mut results);
+        // fib(10) needs about 11 frames of 8 cells: it fits in 100 and 255 slots, not below.
+        match outcome {
+            Ok(()) => {
+                assert!(max_slots >= 100, "{max_slots} slots were enough?");
+                assert_eq!(results[0], 55);
+            }
+            Err(code) => {
+                assert_eq!(code, TrapCode::StackOverflow, "{max_slots} slots");
+                assert!(max_slots < 100, "{max_slots} slots overflowed");
+            }
+        }
+    }
+}
