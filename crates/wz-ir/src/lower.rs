@@ -1784,7 +1784,7 @@ fn fuse_add_branches(ops: &mut [Op]) {
     }
 }
 
-/// Frequent pairs of arithmetic instructions become one instruction that runs both
+/// Frequent pairs of instructions become one instruction that runs both
 /// (`Op::fuse_pair`), left to right without overlap: the second of a pair stays a plain
 /// instruction, so the first's check of what follows it holds.
 fn fuse_pairs(ops: &mut [Op]) {
