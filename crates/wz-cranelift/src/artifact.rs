@@ -106,7 +106,7 @@ pub(crate) fn write(
     let mut obj = Object::new(BinaryFormat::Elf, arch, Endianness::Little);
     let text_segment = obj.segment_name(StandardSegment::Text).to_vec();
     let text = obj.add_section(text_segment, b".text".to_vec(), SectionKind::Text);
-    obj.append_section_data(text, &image.code, crate::link::FUNCTION_ALIGN as u64);
+    obj.append_section_data(text, &image.code, 64);
     let mut funcs = Vec::with_capacity(image.offsets.len());
     for (i, &start) in image.offsets.iter().enumerate() {
         let end = image

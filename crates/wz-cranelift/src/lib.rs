@@ -265,6 +265,9 @@ fn flags(config: &JitConfig) -> Result<settings::Flags, CompileError> {
     // tail convention runs out sooner than x86_64's); both ends of such calls are generated
     // here, so the implicit return area is safe.
     set(&mut b, "enable_multi_ret_implicit_sret", "true")?;
+    // Block offsets and edges, to place each function so its small loops stay inside one
+    // 64-byte line (see `link::loop_friendly_start`).
+    set(&mut b, "machine_code_cfg_info", "true")?;
     Ok(settings::Flags::new(b))
 }
 
@@ -679,7 +682,13 @@ impl JitEngine {
             end = loc.end;
         }
         push_srcloc(&mut srclocs, end, NO_SRCLOC);
+        let start = link::loop_friendly_start(
+            &compiled.bb_starts,
+            &compiled.bb_edges,
+            compiled.code_buffer().len() as u32,
+        );
         Ok(CompiledFunction {
+            start,
             code: compiled.code_buffer().to_vec(),
             srclocs,
             relocs,
@@ -788,6 +797,9 @@ fn push_srcloc(table: &mut Vec<(u32, u32)>, at: u32, wasm: u32) {
 /// Machine code of one function before linking.
 #[derive(Debug)]
 pub struct CompiledFunction {
+    /// Where in a 64-byte line the function should start (see
+    /// [`link::loop_friendly_start`]); `None`: anywhere the default alignment allows.
+    start: Option<u32>,
     code: Vec<u8>,
     /// Sorted `(code offset, module offset)`: the wasm instruction the code from that offset
     /// on came from (up to the next entry), or [`NO_SRCLOC`].
