@@ -9,7 +9,11 @@
 //!   the consecutive operands of `memory.fill` and the like; spans (`return`, `copy_span`) end
 //!   inside the frame;
 //! - every branch target is an instruction of the function, `br_table` entries exist, and the
-//!   last instruction does not fall through, so the instruction index stays in range;
+//!   last instruction does not fall through, so the instruction pointer stays in the function
+//!   (and a fused instruction, never the last, can read the one after it);
+//! - frames point at their function's `Code` without a reference count: `invoke`'s caller
+//!   keeps the first alive, and [`Env`] promises the same for every callee and for the
+//!   function lists it hands out (`Env::defined_functions`), until `invoke` returns;
 //! - `regs` (the frame's first cell) is recomputed after anything that can move the slot
 //!   array (a frame push, a host call) and `mem`/`mem_len` (memory 0 of the current instance)
 //!   after anything that can move, resize or replace that memory (entering another instance,
