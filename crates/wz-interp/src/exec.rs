@@ -610,10 +610,9 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
         };
     }
     macro_rules! load8_u_sum {
-        ($l:expr) => {{
-            let b: [u8; 1] = read_at!(sum_addr!($l), 1);
-            set!($l.dst, b[0] as u64);
-        }};
+        ($l:expr) => {
+            load_at!($l.dst, sum_addr!($l), 1, |b| b[0] as u64)
+        };
     }
     macro_rules! br_i32_eq {
         ($b:expr) => {
@@ -626,15 +625,6 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 jump!($b.offset);
             }
         };
-    }
-    macro_rules! effective {
-        ($addr:expr, $offset:expr, $n:expr, $len:expr) => {{
-            let ea = (get!($addr) as u32 as u64) + $offset as u64;
-            if ea + $n as u64 > $len as u64 {
-                trap!(TrapCode::MemoryOutOfBounds);
-            }
-            ea as usize
-        }};
     }
     /// Checks that `$n` bytes at the 64-bit address `$ea` are inside memory 0.
     macro_rules! in_bounds {
@@ -674,37 +664,33 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             (i32_of!($a.addr) << $shift) as u64 + $a.offset as u64
         };
     }
-    macro_rules! read_mem {
-        ($l:expr, $n:literal) => {{
-            let ea = effective!($l.addr, $l.offset, $n, mem_len);
-            // SAFETY: `ea + $n <= mem_len` was checked, and `mem`/`mem_len` describe the
-            // current instance's memory 0 (see the module docs).
-            unsafe { std::ptr::read_unaligned(mem.add(ea) as *const [u8; $n]) }
+    /// The address `addr + offset` of a plain load or store.
+    macro_rules! plain_addr {
+        ($a:expr) => {
+            (get!($a.addr) as u32 as u64) + $a.offset as u64
+        };
+    }
+    /// `$n` bytes at `$ea`, converted by `$e`, into `$dst`.
+    macro_rules! load_at {
+        ($dst:expr, $ea:expr, $n:literal, |$bytes:ident| $e:expr) => {{
+            let $bytes: [u8; $n] = read_at!($ea, $n);
+            set!($dst, $e);
         }};
     }
     macro_rules! load {
-        ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let $bytes: [u8; $n] = read_mem!($l, $n);
-            set!($l.dst, $e);
-        }};
+        ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {
+            load_at!($l.dst, plain_addr!($l), $n, |$bytes| $e)
+        };
     }
     macro_rules! store {
         ($s:expr, $n:literal, |$v:ident| $e:expr) => {{
             let $v = get!($s.value);
-            store_bytes!($s, $n, $e)
-        }};
-    }
-    macro_rules! store_bytes {
-        ($s:expr, $n:literal, $bytes:expr) => {{
-            let bytes: [u8; $n] = $bytes;
-            let ea = effective!($s.addr, $s.offset, $n, mem_len);
-            // SAFETY: as in `read_mem!`.
-            unsafe { std::ptr::write_unaligned(mem.add(ea) as *mut [u8; $n], bytes) };
+            write_at!(plain_addr!($s), $n, $e)
         }};
     }
     macro_rules! load128 {
         ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let $bytes: [u8; $n] = read_mem!($l, $n);
+            let $bytes: [u8; $n] = read_at!(plain_addr!($l), $n);
             set128!($l.dst, $e);
         }};
     }
@@ -960,10 +946,9 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 set!(u.dst, get!(u.src));
                 // Copies come in groups (moves between blocks, call arguments): run the
                 // ones that follow here.
-                // SAFETY: a `copy` is never last (`Code` checked that the last instruction
-                // is `return`, `br` or `trap`), so the next instruction exists.
                 loop {
-                    // SAFETY: as above, for each copy in turn.
+                    // SAFETY: a `copy` is never last (`Code` checked that the last
+                    // instruction is `return`, `br` or `trap`), so the next one exists.
                     match unsafe { *ip.add(1) } {
                         Op::Copy(u) => {
                             ip = ip.wrapping_add(1);
@@ -1028,41 +1013,27 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::I64Store16(s) => store!(s, 2, |v| (v as u16).to_le_bytes()),
             Op::I64Store32(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
             Op::Load32Sum(l) => {
-                let b = read_at!(sum_addr!(l), 4);
-                set!(l.dst, u32::from_le_bytes(b) as u64);
+                load_at!(l.dst, sum_addr!(l), 4, |b| u32::from_le_bytes(b) as u64)
             }
-            Op::Load64Sum(l) => {
-                let b = read_at!(sum_addr!(l), 8);
-                set!(l.dst, u64::from_le_bytes(b));
-            }
+            Op::Load64Sum(l) => load_at!(l.dst, sum_addr!(l), 8, |b| u64::from_le_bytes(b)),
             Op::Load8USum(l) => load8_u_sum!(l),
             Op::Store32Sum(s) => {
-                let v = get!(s.value) as u32;
-                write_at!(sum_addr!(s), 4, v.to_le_bytes());
+                write_at!(sum_addr!(s), 4, (get!(s.value) as u32).to_le_bytes())
             }
-            Op::Store64Sum(s) => {
-                let v = get!(s.value);
-                write_at!(sum_addr!(s), 8, v.to_le_bytes());
-            }
-            Op::Store8Sum(s) => {
-                let v = get!(s.value) as u8;
-                write_at!(sum_addr!(s), 1, [v]);
-            }
+            Op::Store64Sum(s) => write_at!(sum_addr!(s), 8, get!(s.value).to_le_bytes()),
+            Op::Store8Sum(s) => write_at!(sum_addr!(s), 1, [get!(s.value) as u8]),
             Op::Load32Scaled(l) => {
-                let b = read_at!(scaled_addr!(l, 2), 4);
-                set!(l.dst, u32::from_le_bytes(b) as u64);
+                load_at!(l.dst, scaled_addr!(l, 2), 4, |b| u32::from_le_bytes(b)
+                    as u64)
             }
             Op::Load64Scaled(l) => {
-                let b = read_at!(scaled_addr!(l, 3), 8);
-                set!(l.dst, u64::from_le_bytes(b));
+                load_at!(l.dst, scaled_addr!(l, 3), 8, |b| u64::from_le_bytes(b))
             }
             Op::Store32Scaled(s) => {
-                let v = get!(s.value) as u32;
-                write_at!(scaled_addr!(s, 2), 4, v.to_le_bytes());
+                write_at!(scaled_addr!(s, 2), 4, (get!(s.value) as u32).to_le_bytes())
             }
             Op::Store64Scaled(s) => {
-                let v = get!(s.value);
-                write_at!(scaled_addr!(s, 3), 8, v.to_le_bytes());
+                write_at!(scaled_addr!(s, 3), 8, get!(s.value).to_le_bytes())
             }
             Op::MemorySize(d) => set!(d.dst, env.memory_size() as u64),
             Op::MemoryGrow(u) => {
@@ -1396,7 +1367,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             Op::V128Load64Splat(l) => load128!(l, 8, |b| splat(u64::from_le_bytes(b))),
             Op::V128Load32Zero(l) => load128!(l, 4, |b| u32::from_le_bytes(b) as u128),
             Op::V128Load64Zero(l) => load128!(l, 8, |b| u64::from_le_bytes(b) as u128),
-            Op::V128Store(s) => store_bytes!(s, 16, get128!(s.value).to_le_bytes()),
+            Op::V128Store(s) => write_at!(plain_addr!(s), 16, get128!(s.value).to_le_bytes()),
             Op::I8x16Shuffle(t) => {
                 let r = simd::shuffle(get128!(t.dst), get128!(t.b), get128!(t.c));
                 set128!(t.dst, r);

@@ -3,14 +3,10 @@
 //! test that is also a loop head (reached both through the fused pair and directly), against a
 //! model here; run on every engine.
 
-use wz::{Runtime, RuntimeConfig};
-
-fn runtimes() -> Vec<Runtime> {
-    [RuntimeConfig::interpreter(), RuntimeConfig::compiler()]
-        .into_iter()
-        .filter_map(|c| Runtime::with_config(c).ok())
-        .collect()
-}
+#[path = "support/engines.rs"]
+mod support;
+use support::engines;
+use wz::Runtime;
 
 const CMPS: [&str; 10] = [
     "eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u",
@@ -118,10 +114,10 @@ const VALUES: [i32; 7] = [0, 1, -1, 5, -7, i32::MAX, i32::MIN];
 #[test]
 fn counter_steps_with_exit_tests_run_like_wasm() {
     let wat = module();
-    let engines = runtimes();
+    let engines = engines();
     assert!(!engines.is_empty());
-    for runtime in engines {
-        let engine = runtime.engine_name();
+    for (engine, config) in engines {
+        let runtime = Runtime::with_config(config).unwrap();
         let m = runtime.instantiate(wat.as_bytes()).unwrap();
         let mut checked = 0;
         for name in CMPS.iter().copied().chain(["nez", "eqz"]) {
