@@ -10,7 +10,8 @@
 //! `docs/performance.md`. `--scaling` compiles generated modules of growing size to show how
 //! compile time grows with module size; `--cache` measures the compilation cache; `--limits`
 //! measures what fuel metering and interrupt checks cost wz's engines. Workload names as
-//! arguments (`fib sieve large`) limit the run to those.
+//! arguments (`fib sieve large`) limit the run to those. `--once WORKLOAD [ARG]` runs one
+//! workload once per engine, untimed, for profilers.
 
 mod large;
 mod peers;
@@ -287,6 +288,27 @@ fn run_workloads(
         }
     }
     Ok(rows)
+}
+
+/// `--once WORKLOAD [ARG]`: compiles, instantiates and runs one workload once on each engine
+/// (`WZ_BENCH_ENGINES` narrows them), untimed, for profilers such as callgrind.
+fn run_once(args: &[&String]) -> Result<()> {
+    let name = args.first().context("usage: --once WORKLOAD [ARG]")?;
+    let w = WORKLOADS
+        .iter()
+        .find(|w| w.name == name.as_str())
+        .with_context(|| format!("no workload {name}"))?;
+    let arg = match args.get(1) {
+        Some(a) => a.parse().context("ARG")?,
+        None => w.arg,
+    };
+    let wasm = wat::parse_bytes(w.source)?.into_owned();
+    for mut e in all_engines()? {
+        e.compile(&wasm)?;
+        e.instantiate()?;
+        println!("{} {}({arg}) = {}", e.name(), w.name, e.run(arg)?);
+    }
+    Ok(())
 }
 
 /// The instantiation workloads: modules that only get instantiated, and how many `env`
@@ -622,6 +644,9 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let only: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    if args.iter().any(|a| a == "--once") {
+        return run_once(&only);
+    }
     if args.iter().any(|a| a == "--limits") {
         let selected = |name: &str| only.is_empty() || only.iter().any(|o| o.as_str() == name);
         let report = format!(

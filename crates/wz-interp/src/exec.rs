@@ -1,6 +1,10 @@
-//! The dispatch loop, and the interpreter's one `unsafe` module.
+//! The dispatch loop, and the interpreter's one `unsafe` module (with its child `fast`).
 //!
-//! The loop reads operands and instructions without bounds checks. That is sound because
+//! The loop runs calls, returns and the instructions that reach the environment; every other
+//! instruction runs in `fast`'s chain of per-instruction handlers, which the loop enters and
+//! which returns to it (see that module). Both are written with the macros of `accessors!`.
+//!
+//! The loop and the handlers read operands and instructions without bounds checks. That is sound because
 //! every function it runs is a [`Code`], checked once by [`wz_ir::Function::verify`] when it
 //! was made:
 //!
@@ -14,8 +18,9 @@
 //! - frames point at their function's `Code` without a reference count: `invoke`'s caller
 //!   keeps the first alive, and [`Env`] promises the same for every callee and for the
 //!   function lists it hands out (`Env::defined_functions`), until `invoke` returns;
+//! - instructions are `repr(u16)` with their `Opcode` first, which indexes the handler table;
 //! - `regs` (the frame's first cell) is recomputed after anything that can move the slot
-//!   array (a frame push, a host call) and `mem`/`mem_len` (memory 0 of the current instance)
+//!   array (a frame push, in the loop or in a handler; a host call) and `mem`/`mem_len` (memory 0 of the current instance)
 //!   after anything that can move, resize or replace that memory (entering another instance,
 //!   a host call, `memory.grow`, `memory.init`, listener hooks). Memory accesses are still
 //!   checked against `mem_len`.
@@ -347,12 +352,410 @@ impl From<Callee<'_>> for Target {
     }
 }
 
+/// Marks the taken side of a conditional branch, so that the compiler keeps it a branch
+/// (which the CPU predicts) instead of choosing the next instruction with a conditional move,
+/// which makes the fetch of the next handler wait for the comparison. Emits no instruction.
+#[inline(always)]
+fn taken() {
+    // SAFETY: an empty assembly block: it touches no register, memory or flag. The compiler
+    // must keep it on its path, which is the point.
+    unsafe { std::arch::asm!("", options(nomem, nostack, preserves_flags)) };
+}
+
 /// Eight bytes as the low half of a `v128`.
 fn wide(bytes: [u8; 8]) -> u128 {
     u64::from_le_bytes(bytes) as u128
 }
 
+/// Defines the macros instruction bodies are written in (slot access, arithmetic shapes,
+/// memory access, branches), over the given instruction pointer, frame, and memory
+/// variables; `$dol` is `$`, for the inner macros' own parameters. Each context defines
+/// `trap!` (and `tri!`) itself.
+macro_rules! accessors {
+    ($dol:tt $ip:ident $regs:ident $mem:ident $mem_len:ident) => {
+        macro_rules! get {
+            ($dol s:expr) => {
+                // SAFETY: `$s` is below the running function's `frame_size` (checked by `Code`),
+                // `push_frame` reserved `base + frame_size + SPARE_SLOTS` cells, and `regs` is
+                // `base` cells into the current slot array (see the module docs).
+                unsafe { *$regs.add($dol s.0 as usize) }
+            };
+        }
+        /// Moves a `return`'s values to the first cells of the frame.
+        macro_rules! return_values {
+            ($dol r:expr) => {
+                match $dol r.len {
+                    0 => {}
+                    // The common case, without a call to `memmove`.
+                    1 => set!(Slot(0), get!($dol r.src)),
+                    // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
+                    // destination is the frame's first `len` cells; `ptr::copy` allows
+                    // overlap.
+                    len => unsafe {
+                        std::ptr::copy($regs.add($dol r.src.0 as usize), $regs, len as usize)
+                    },
+                }
+            };
+        }
+        macro_rules! set {
+            ($dol s:expr, $dol v:expr) => {{
+                let v = $dol v;
+                // SAFETY: as in `get!`.
+                unsafe { *$regs.add($dol s.0 as usize) = v };
+            }};
+        }
+        /// Continues at the instruction `offset` away from the current one. Branches end their
+        /// body like any other instruction (the step to the next instruction follows).
+        macro_rules! jump {
+            ($dol offset:expr) => {{
+                $ip = $ip.wrapping_offset($dol offset.0 as isize - 1);
+                taken();
+            }};
+        }
+        macro_rules! i32_of {
+            ($dol s:expr) => {
+                get!($dol s) as u32
+            };
+        }
+        macro_rules! f32_of {
+            ($dol s:expr) => {
+                f32::from_bits(get!($dol s) as u32)
+            };
+        }
+        macro_rules! f64_of {
+            ($dol s:expr) => {
+                f64::from_bits(get!($dol s))
+            };
+        }
+        macro_rules! bin_i32 {
+            ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = i32_of!($dol b.lhs);
+                let $dol y = i32_of!($dol b.rhs);
+                set!($dol b.dst, ($dol e) as u32 as u64);
+            }};
+        }
+        macro_rules! bin_i64 {
+            ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = get!($dol b.lhs);
+                let $dol y = get!($dol b.rhs);
+                set!($dol b.dst, ($dol e) as u64);
+            }};
+        }
+        macro_rules! cmp {
+            ($dol b:expr, $dol of:ident, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = $dol of!($dol b.lhs) as $dol t;
+                let $dol y = $dol of!($dol b.rhs) as $dol t;
+                set!($dol b.dst, ($dol e) as u64);
+            }};
+        }
+        macro_rules! bin_f32 {
+            ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = f32_of!($dol b.lhs);
+                let $dol y = f32_of!($dol b.rhs);
+                let r: f32 = $dol e;
+                set!($dol b.dst, r.to_bits() as u64);
+            }};
+        }
+        macro_rules! bin_f64 {
+            ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = f64_of!($dol b.lhs);
+                let $dol y = f64_of!($dol b.rhs);
+                let r: f64 = $dol e;
+                set!($dol b.dst, r.to_bits());
+            }};
+        }
+        macro_rules! un {
+            ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
+                let $dol x = get!($dol u.src);
+                set!($dol u.dst, $dol e);
+            }};
+        }
+        macro_rules! un_f32 {
+            ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
+                let $dol x = f32::from_bits(get!($dol u.src) as u32);
+                let r: f32 = $dol e;
+                set!($dol u.dst, r.to_bits() as u64);
+            }};
+        }
+        macro_rules! un_f64 {
+            ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
+                let $dol x = f64::from_bits(get!($dol u.src));
+                let r: f64 = $dol e;
+                set!($dol u.dst, r.to_bits());
+            }};
+        }
+        macro_rules! branch_cmp {
+            ($dol b:expr, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = get!($dol b.lhs) as $dol t;
+                let $dol y = get!($dol b.rhs) as $dol t;
+                if $dol e {
+                    jump!($dol b.offset);
+                }
+            }};
+        }
+        /// `i32.add`, then the branch after it if that is `Op::$kind` (see `Op::I32AddBrEq`),
+        /// taken when `$e` holds for its operands (or its condition).
+        macro_rules! add_then_branch {
+            ($dol a:expr, $dol kind:ident, |$dol b:ident| $dol e:expr) => {{
+                set!($dol a.dst, i32_of!($dol a.lhs).wrapping_add(i32_of!($dol a.rhs)) as u64);
+                // SAFETY: the add is not the last instruction (`Code` checked that the last one
+                // is `return`, `br` or `trap`), so the next one exists.
+                if let Op::$dol kind($dol b) = unsafe { *$ip.add(1) } {
+                    // Now at the branch: continue after it, or at its target.
+                    $ip = $ip.wrapping_add(1);
+                    if $dol e {
+                        jump!($dol b.offset);
+                    } else {
+                        // Mostly a loop's exit. Saying so also keeps this a branch the CPU
+                        // predicts rather than a conditional move the next fetch waits on.
+                        std::hint::cold_path();
+                    }
+                }
+            }};
+        }
+        /// The first instruction of a pair (its operands `$a`), then the next one if that is
+        /// `Op::$next` (see `Op::I32MulThenAdd`).
+        macro_rules! pair {
+            ($dol a:expr, $dol first:ident, $dol next:ident, $dol second:ident) => {{
+                $dol first!($dol a);
+                // SAFETY: the first of a pair is never last (`Code` checked that the last
+                // instruction is `return`, `br` or `trap`), so the next one exists.
+                if let Op::$dol next(b) = unsafe { *$ip.add(1) } {
+                    $ip = $ip.wrapping_add(1);
+                    $dol second!(b);
+                }
+            }};
+        }
+        macro_rules! i32_add {
+            ($dol b:expr) => {
+                bin_i32!($dol b, |x, y| x.wrapping_add(y))
+            };
+        }
+        macro_rules! i32_mul {
+            ($dol b:expr) => {
+                bin_i32!($dol b, |x, y| x.wrapping_mul(y))
+            };
+        }
+        macro_rules! i32_shl {
+            ($dol b:expr) => {
+                bin_i32!($dol b, |x, y| x.wrapping_shl(y))
+            };
+        }
+        macro_rules! i32_xor {
+            ($dol b:expr) => {
+                bin_i32!($dol b, |x, y| x ^ y)
+            };
+        }
+        macro_rules! i32_rotl {
+            ($dol b:expr) => {
+                bin_i32!($dol b, |x, y| x.rotate_left(y))
+            };
+        }
+        macro_rules! f64_add {
+            ($dol b:expr) => {
+                bin_f64!($dol b, |x, y| x + y)
+            };
+        }
+        macro_rules! f64_sub {
+            ($dol b:expr) => {
+                bin_f64!($dol b, |x, y| x - y)
+            };
+        }
+        macro_rules! f64_mul {
+            ($dol b:expr) => {
+                bin_f64!($dol b, |x, y| x * y)
+            };
+        }
+        macro_rules! f64_store {
+            ($dol s:expr) => {
+                store!($dol s, 8, |v| v.to_le_bytes())
+            };
+        }
+        macro_rules! i32_store {
+            ($dol s:expr) => {
+                store!($dol s, 4, |v| (v as u32).to_le_bytes())
+            };
+        }
+        macro_rules! f64_load {
+            ($dol l:expr) => {
+                load!($dol l, 8, |b| u64::from_le_bytes(b))
+            };
+        }
+        macro_rules! i32_load8_u {
+            ($dol l:expr) => {
+                load!($dol l, 1, |b| b[0] as u64)
+            };
+        }
+        macro_rules! load8_u_sum {
+            ($dol l:expr) => {
+                load_at!($dol l.dst, sum_addr!($dol l), 1, |b| b[0] as u64)
+            };
+        }
+        macro_rules! br_i32_eq {
+            ($dol b:expr) => {
+                branch_cmp!($dol b, u32, |x, y| x == y)
+            };
+        }
+        macro_rules! br_if_eqz {
+            ($dol b:expr) => {
+                if i32_of!($dol b.cond) == 0 {
+                    jump!($dol b.offset);
+                }
+            };
+        }
+        /// Checks that `$n` bytes at the 64-bit address `$ea` are inside memory 0.
+        macro_rules! in_bounds {
+            ($dol ea:expr, $dol n:expr) => {{
+                let ea: u64 = $dol ea;
+                if ea + $dol n as u64 > $mem_len as u64 {
+                    trap!(TrapCode::MemoryOutOfBounds);
+                }
+                ea as usize
+            }};
+        }
+        macro_rules! read_at {
+            ($dol ea:expr, $dol n:literal) => {{
+                let ea = in_bounds!($dol ea, $dol n);
+                // SAFETY: `ea + $n <= mem_len` was checked, and `mem`/`mem_len` describe the
+                // current instance's memory 0 (see the module docs).
+                unsafe { std::ptr::read_unaligned($mem.add(ea) as *const [u8; $dol n]) }
+            }};
+        }
+        macro_rules! write_at {
+            ($dol ea:expr, $dol n:literal, $dol bytes:expr) => {{
+                let bytes: [u8; $dol n] = $dol bytes;
+                let ea = in_bounds!($dol ea, $dol n);
+                // SAFETY: as in `read_at!`.
+                unsafe { std::ptr::write_unaligned($mem.add(ea) as *mut [u8; $dol n], bytes) };
+            }};
+        }
+        /// The address `base + index` of the fused `*.sum` accesses.
+        macro_rules! sum_addr {
+            ($dol a:expr) => {
+                (i32_of!($dol a.base).wrapping_add(i32_of!($dol a.index))) as u64
+            };
+        }
+        /// The address `(addr << $shift) + offset` of the fused `*.scaled` accesses.
+        macro_rules! scaled_addr {
+            ($dol a:expr, $dol shift:literal) => {
+                (i32_of!($dol a.addr) << $dol shift) as u64 + $dol a.offset as u64
+            };
+        }
+        /// The address `addr + offset` of a plain load or store.
+        macro_rules! plain_addr {
+            ($dol a:expr) => {
+                (get!($dol a.addr) as u32 as u64) + $dol a.offset as u64
+            };
+        }
+        /// `$n` bytes at `$ea`, converted by `$e`, into `$dst`.
+        macro_rules! load_at {
+            ($dol dst:expr, $dol ea:expr, $dol n:literal, |$dol bytes:ident| $dol e:expr) => {{
+                let $dol bytes: [u8; $dol n] = read_at!($dol ea, $dol n);
+                set!($dol dst, $dol e);
+            }};
+        }
+        macro_rules! load {
+            ($dol l:expr, $dol n:literal, |$dol bytes:ident| $dol e:expr) => {
+                load_at!($dol l.dst, plain_addr!($dol l), $dol n, |$dol bytes| $dol e)
+            };
+        }
+        macro_rules! store {
+            ($dol s:expr, $dol n:literal, |$dol v:ident| $dol e:expr) => {{
+                let $dol v = get!($dol s.value);
+                write_at!(plain_addr!($dol s), $dol n, $dol e)
+            }};
+        }
+        macro_rules! load128 {
+            ($dol l:expr, $dol n:literal, |$dol bytes:ident| $dol e:expr) => {{
+                let $dol bytes: [u8; $dol n] = read_at!(plain_addr!($dol l), $dol n);
+                set128!($dol l.dst, $dol e);
+            }};
+        }
+        macro_rules! get128 {
+            ($dol s:expr) => {{ get!($dol s) as u128 | (get!($dol s.offset(1)) as u128) << 64 }};
+        }
+        macro_rules! set128 {
+            ($dol s:expr, $dol v:expr) => {{
+                let v: u128 = $dol v;
+                set!($dol s, v as u64);
+                set!($dol s.offset(1), (v >> 64) as u64);
+            }};
+        }
+        macro_rules! v_un {
+            ($dol u:expr, |$dol a:ident| $dol e:expr) => {{
+                let $dol a = get128!($dol u.src);
+                set128!($dol u.dst, $dol e);
+            }};
+        }
+        macro_rules! un_v {
+            ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
+                let $dol x = get!($dol u.src);
+                set128!($dol u.dst, $dol e);
+            }};
+        }
+        macro_rules! v_bin {
+            ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
+                let $dol x = get128!($dol b.lhs);
+                let $dol y = get128!($dol b.rhs);
+                set128!($dol b.dst, $dol e);
+            }};
+        }
+        macro_rules! v_test {
+            ($dol u:expr, |$dol a:ident| $dol e:expr) => {{
+                let $dol a = get128!($dol u.src);
+                set!($dol u.dst, ($dol e) as u64);
+            }};
+        }
+        macro_rules! v_map {
+            ($dol u:expr, $dol t:ty, |$dol x:ident| $dol e:expr) => {
+                v_un!($dol u, |a| map::<$dol t>(a, |$dol x| $dol e))
+            };
+        }
+        macro_rules! v_zip {
+            ($dol b:expr, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {
+                v_bin!($dol b, |a, b| zip::<$dol t>(a, b, |$dol x, $dol y| $dol e))
+            };
+        }
+        macro_rules! v_cmp {
+            ($dol b:expr, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {
+                v_bin!($dol b, |a, b| cmp::<$dol t>(a, b, |$dol x, $dol y| $dol e))
+            };
+        }
+        macro_rules! v_extmul {
+            ($dol b:expr, $dol s:ty, $dol d:ty, $dol from:expr) => {
+                v_bin!($dol b, |a, b| {
+                    convert2::<$dol s, $dol d>(a, b, $dol from, |x, y| (x as $dol d).wrapping_mul(y as $dol d))
+                })
+            };
+        }
+        macro_rules! v_shift {
+            ($dol b:expr, $dol t:ty, |$dol x:ident, $dol n:ident| $dol e:expr) => {{
+                let v = get128!($dol b.lhs);
+                let $dol n = i32_of!($dol b.rhs);
+                set128!($dol b.dst, map::<$dol t>(v, |$dol x| $dol e));
+            }};
+        }
+        macro_rules! lane_get {
+            ($dol l:expr, |$dol v:ident, $dol i:ident| $dol e:expr) => {{
+                let $dol v = get128!($dol l.src);
+                let $dol i = $dol l.lane;
+                set!($dol l.dst, $dol e);
+            }};
+        }
+        macro_rules! lane_set {
+            ($dol l:expr, $dol t:ty) => {{
+                let v = replace::<$dol t>(get128!($dol l.dst), $dol l.lane, get!($dol l.value) as $dol t);
+                set128!($dol l.dst, v);
+            }};
+        }
+    };
+}
+
+// After `accessors!`, which it uses.
+mod fast;
+
 /// Executes until the bottom frame returns.
+#[allow(unused_macros)] // `accessors!` defines more than the loop's own instructions use
 fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let frame = stack.frames.last().expect("start pushed a frame");
     let mut base = frame.base;
@@ -392,21 +795,6 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             mem = m.as_mut_ptr();
         }};
     }
-    macro_rules! get {
-        ($s:expr) => {
-            // SAFETY: `$s` is below the running function's `frame_size` (checked by `Code`),
-            // `push_frame` reserved `base + frame_size + SPARE_SLOTS` cells, and `regs` is
-            // `base` cells into the current slot array (see the module docs).
-            unsafe { *regs.add($s.0 as usize) }
-        };
-    }
-    macro_rules! set {
-        ($s:expr, $v:expr) => {{
-            let v = $v;
-            // SAFETY: as in `get!`.
-            unsafe { *regs.add($s.0 as usize) = v };
-        }};
-    }
     // Failing moves the frames to the stack's trace, the innermost one at the failing
     // instruction, so the embedder can read a backtrace from the stack.
     macro_rules! trap {
@@ -426,351 +814,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
         };
     }
-    /// Continues at the instruction `offset` away from the current one. Branches end their
-    /// arm like any other instruction (the step to the next instruction follows), not with
-    /// `continue`: the loop's second entry point for calls and returns reloads state that
-    /// branches do not change.
-    macro_rules! jump {
-        ($offset:expr) => {{
-            ip = ip.wrapping_offset($offset.0 as isize - 1);
-        }};
-    }
-    macro_rules! i32_of {
-        ($s:expr) => {
-            get!($s) as u32
-        };
-    }
-    macro_rules! f32_of {
-        ($s:expr) => {
-            f32::from_bits(get!($s) as u32)
-        };
-    }
-    macro_rules! f64_of {
-        ($s:expr) => {
-            f64::from_bits(get!($s))
-        };
-    }
-    macro_rules! bin_i32 {
-        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = i32_of!($b.lhs);
-            let $y = i32_of!($b.rhs);
-            set!($b.dst, ($e) as u32 as u64);
-        }};
-    }
-    macro_rules! bin_i64 {
-        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = get!($b.lhs);
-            let $y = get!($b.rhs);
-            set!($b.dst, ($e) as u64);
-        }};
-    }
-    macro_rules! cmp {
-        ($b:expr, $of:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = $of!($b.lhs) as $t;
-            let $y = $of!($b.rhs) as $t;
-            set!($b.dst, ($e) as u64);
-        }};
-    }
-    macro_rules! bin_f32 {
-        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = f32_of!($b.lhs);
-            let $y = f32_of!($b.rhs);
-            let r: f32 = $e;
-            set!($b.dst, r.to_bits() as u64);
-        }};
-    }
-    macro_rules! bin_f64 {
-        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = f64_of!($b.lhs);
-            let $y = f64_of!($b.rhs);
-            let r: f64 = $e;
-            set!($b.dst, r.to_bits());
-        }};
-    }
-    macro_rules! un {
-        ($u:expr, |$x:ident| $e:expr) => {{
-            let $x = get!($u.src);
-            set!($u.dst, $e);
-        }};
-    }
-    macro_rules! un_f32 {
-        ($u:expr, |$x:ident| $e:expr) => {{
-            let $x = f32::from_bits(get!($u.src) as u32);
-            let r: f32 = $e;
-            set!($u.dst, r.to_bits() as u64);
-        }};
-    }
-    macro_rules! un_f64 {
-        ($u:expr, |$x:ident| $e:expr) => {{
-            let $x = f64::from_bits(get!($u.src));
-            let r: f64 = $e;
-            set!($u.dst, r.to_bits());
-        }};
-    }
-    macro_rules! branch_cmp {
-        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = get!($b.lhs) as $t;
-            let $y = get!($b.rhs) as $t;
-            if $e {
-                jump!($b.offset);
-            }
-        }};
-    }
-    /// `i32.add`, then the branch after it if that is `Op::$kind` (see `Op::I32AddBrEq`),
-    /// taken when `$e` holds for its operands (or its condition).
-    macro_rules! add_then_branch {
-        ($a:expr, $kind:ident, |$b:ident| $e:expr) => {{
-            set!($a.dst, i32_of!($a.lhs).wrapping_add(i32_of!($a.rhs)) as u64);
-            // SAFETY: the add is not the last instruction (`Code` checked that the last one
-            // is `return`, `br` or `trap`), so the next one exists.
-            if let Op::$kind($b) = unsafe { *ip.add(1) } {
-                // Now at the branch: continue after it, or at its target.
-                ip = ip.wrapping_add(1);
-                if $e {
-                    jump!($b.offset);
-                } else {
-                    // Mostly a loop's exit. Saying so also keeps this a branch the CPU
-                    // predicts rather than a conditional move the next fetch waits on.
-                    std::hint::cold_path();
-                }
-            }
-        }};
-    }
-    /// The first instruction of a pair (its operands `$a`), then the next one if that is
-    /// `Op::$next` (see `Op::I32MulThenAdd`).
-    macro_rules! pair {
-        ($a:expr, $first:ident, $next:ident, $second:ident) => {{
-            $first!($a);
-            // SAFETY: the first of a pair is never last (`Code` checked that the last
-            // instruction is `return`, `br` or `trap`), so the next one exists.
-            if let Op::$next(b) = unsafe { *ip.add(1) } {
-                ip = ip.wrapping_add(1);
-                $second!(b);
-            }
-        }};
-    }
-    macro_rules! i32_add {
-        ($b:expr) => {
-            bin_i32!($b, |x, y| x.wrapping_add(y))
-        };
-    }
-    macro_rules! i32_mul {
-        ($b:expr) => {
-            bin_i32!($b, |x, y| x.wrapping_mul(y))
-        };
-    }
-    macro_rules! i32_shl {
-        ($b:expr) => {
-            bin_i32!($b, |x, y| x.wrapping_shl(y))
-        };
-    }
-    macro_rules! i32_xor {
-        ($b:expr) => {
-            bin_i32!($b, |x, y| x ^ y)
-        };
-    }
-    macro_rules! i32_rotl {
-        ($b:expr) => {
-            bin_i32!($b, |x, y| x.rotate_left(y))
-        };
-    }
-    macro_rules! f64_add {
-        ($b:expr) => {
-            bin_f64!($b, |x, y| x + y)
-        };
-    }
-    macro_rules! f64_sub {
-        ($b:expr) => {
-            bin_f64!($b, |x, y| x - y)
-        };
-    }
-    macro_rules! f64_mul {
-        ($b:expr) => {
-            bin_f64!($b, |x, y| x * y)
-        };
-    }
-    macro_rules! f64_store {
-        ($s:expr) => {
-            store!($s, 8, |v| v.to_le_bytes())
-        };
-    }
-    macro_rules! i32_store {
-        ($s:expr) => {
-            store!($s, 4, |v| (v as u32).to_le_bytes())
-        };
-    }
-    macro_rules! f64_load {
-        ($l:expr) => {
-            load!($l, 8, |b| u64::from_le_bytes(b))
-        };
-    }
-    macro_rules! i32_load8_u {
-        ($l:expr) => {
-            load!($l, 1, |b| b[0] as u64)
-        };
-    }
-    macro_rules! load8_u_sum {
-        ($l:expr) => {
-            load_at!($l.dst, sum_addr!($l), 1, |b| b[0] as u64)
-        };
-    }
-    macro_rules! br_i32_eq {
-        ($b:expr) => {
-            branch_cmp!($b, u32, |x, y| x == y)
-        };
-    }
-    macro_rules! br_if_eqz {
-        ($b:expr) => {
-            if i32_of!($b.cond) == 0 {
-                jump!($b.offset);
-            }
-        };
-    }
-    /// Checks that `$n` bytes at the 64-bit address `$ea` are inside memory 0.
-    macro_rules! in_bounds {
-        ($ea:expr, $n:expr) => {{
-            let ea: u64 = $ea;
-            if ea + $n as u64 > mem_len as u64 {
-                trap!(TrapCode::MemoryOutOfBounds);
-            }
-            ea as usize
-        }};
-    }
-    macro_rules! read_at {
-        ($ea:expr, $n:literal) => {{
-            let ea = in_bounds!($ea, $n);
-            // SAFETY: `ea + $n <= mem_len` was checked, and `mem`/`mem_len` describe the
-            // current instance's memory 0 (see the module docs).
-            unsafe { std::ptr::read_unaligned(mem.add(ea) as *const [u8; $n]) }
-        }};
-    }
-    macro_rules! write_at {
-        ($ea:expr, $n:literal, $bytes:expr) => {{
-            let bytes: [u8; $n] = $bytes;
-            let ea = in_bounds!($ea, $n);
-            // SAFETY: as in `read_at!`.
-            unsafe { std::ptr::write_unaligned(mem.add(ea) as *mut [u8; $n], bytes) };
-        }};
-    }
-    /// The address `base + index` of the fused `*.sum` accesses.
-    macro_rules! sum_addr {
-        ($a:expr) => {
-            (i32_of!($a.base).wrapping_add(i32_of!($a.index))) as u64
-        };
-    }
-    /// The address `(addr << $shift) + offset` of the fused `*.scaled` accesses.
-    macro_rules! scaled_addr {
-        ($a:expr, $shift:literal) => {
-            (i32_of!($a.addr) << $shift) as u64 + $a.offset as u64
-        };
-    }
-    /// The address `addr + offset` of a plain load or store.
-    macro_rules! plain_addr {
-        ($a:expr) => {
-            (get!($a.addr) as u32 as u64) + $a.offset as u64
-        };
-    }
-    /// `$n` bytes at `$ea`, converted by `$e`, into `$dst`.
-    macro_rules! load_at {
-        ($dst:expr, $ea:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let $bytes: [u8; $n] = read_at!($ea, $n);
-            set!($dst, $e);
-        }};
-    }
-    macro_rules! load {
-        ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {
-            load_at!($l.dst, plain_addr!($l), $n, |$bytes| $e)
-        };
-    }
-    macro_rules! store {
-        ($s:expr, $n:literal, |$v:ident| $e:expr) => {{
-            let $v = get!($s.value);
-            write_at!(plain_addr!($s), $n, $e)
-        }};
-    }
-    macro_rules! load128 {
-        ($l:expr, $n:literal, |$bytes:ident| $e:expr) => {{
-            let $bytes: [u8; $n] = read_at!(plain_addr!($l), $n);
-            set128!($l.dst, $e);
-        }};
-    }
-    macro_rules! get128 {
-        ($s:expr) => {{ get!($s) as u128 | (get!($s.offset(1)) as u128) << 64 }};
-    }
-    macro_rules! set128 {
-        ($s:expr, $v:expr) => {{
-            let v: u128 = $v;
-            set!($s, v as u64);
-            set!($s.offset(1), (v >> 64) as u64);
-        }};
-    }
-    macro_rules! v_un {
-        ($u:expr, |$a:ident| $e:expr) => {{
-            let $a = get128!($u.src);
-            set128!($u.dst, $e);
-        }};
-    }
-    macro_rules! un_v {
-        ($u:expr, |$x:ident| $e:expr) => {{
-            let $x = get!($u.src);
-            set128!($u.dst, $e);
-        }};
-    }
-    macro_rules! v_bin {
-        ($b:expr, |$x:ident, $y:ident| $e:expr) => {{
-            let $x = get128!($b.lhs);
-            let $y = get128!($b.rhs);
-            set128!($b.dst, $e);
-        }};
-    }
-    macro_rules! v_test {
-        ($u:expr, |$a:ident| $e:expr) => {{
-            let $a = get128!($u.src);
-            set!($u.dst, ($e) as u64);
-        }};
-    }
-    macro_rules! v_map {
-        ($u:expr, $t:ty, |$x:ident| $e:expr) => {
-            v_un!($u, |a| map::<$t>(a, |$x| $e))
-        };
-    }
-    macro_rules! v_zip {
-        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-            v_bin!($b, |a, b| zip::<$t>(a, b, |$x, $y| $e))
-        };
-    }
-    macro_rules! v_cmp {
-        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-            v_bin!($b, |a, b| cmp::<$t>(a, b, |$x, $y| $e))
-        };
-    }
-    macro_rules! v_extmul {
-        ($b:expr, $s:ty, $d:ty, $from:expr) => {
-            v_bin!($b, |a, b| {
-                convert2::<$s, $d>(a, b, $from, |x, y| (x as $d).wrapping_mul(y as $d))
-            })
-        };
-    }
-    macro_rules! v_shift {
-        ($b:expr, $t:ty, |$x:ident, $n:ident| $e:expr) => {{
-            let v = get128!($b.lhs);
-            let $n = i32_of!($b.rhs);
-            set128!($b.dst, map::<$t>(v, |$x| $e));
-        }};
-    }
-    macro_rules! lane_get {
-        ($l:expr, |$v:ident, $i:ident| $e:expr) => {{
-            let $v = get128!($l.src);
-            let $i = $l.lane;
-            set!($l.dst, $e);
-        }};
-    }
-    macro_rules! lane_set {
-        ($l:expr, $t:ty) => {{
-            let v = replace::<$t>(get128!($l.dst), $l.lane, get!($l.value) as $t);
-            set128!($l.dst, v);
-        }};
-    }
+    accessors!($ ip regs mem mem_len);
 
     /// Pushes the frame of wasm function `f` (kept alive as `Frame::func` says) whose
     /// arguments start at frame cell `args` and makes it the running one.
@@ -844,57 +888,8 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 sync_regs!();
                 sync_mem!();
             }
-            Op::Br(b) => jump!(b.offset),
-            Op::BrIfEqz(b) => br_if_eqz!(b),
-            Op::BrIfNez(b) => {
-                if i32_of!(b.cond) != 0 {
-                    jump!(b.offset);
-                }
-            }
-            Op::BrTable(t) => {
-                let index = i32_of!(t.index).min(t.len - 1);
-                // Now at the chosen entry (see the loop's SAFETY comment: entries exist).
-                ip = ip.wrapping_add(1 + index as usize);
-                // SAFETY: as above; `ip` is at an instruction of the function.
-                match unsafe { *ip } {
-                    // The usual entry: follow it here rather than dispatch it.
-                    Op::Br(b) => jump!(b.offset),
-                    // A stub that moves values first: run it next.
-                    _ => ip = ip.wrapping_sub(1),
-                }
-            }
-            Op::BrI32Eq(b) => br_i32_eq!(b),
-            Op::BrI32Ne(b) => branch_cmp!(b, u32, |x, y| x != y),
-            Op::BrI32LtS(b) => branch_cmp!(b, i32, |x, y| x < y),
-            Op::BrI32LtU(b) => branch_cmp!(b, u32, |x, y| x < y),
-            Op::BrI32GtS(b) => branch_cmp!(b, i32, |x, y| x > y),
-            Op::BrI32GtU(b) => branch_cmp!(b, u32, |x, y| x > y),
-            Op::BrI32LeS(b) => branch_cmp!(b, i32, |x, y| x <= y),
-            Op::BrI32LeU(b) => branch_cmp!(b, u32, |x, y| x <= y),
-            Op::BrI32GeS(b) => branch_cmp!(b, i32, |x, y| x >= y),
-            Op::BrI32GeU(b) => branch_cmp!(b, u32, |x, y| x >= y),
-            Op::BrI64Eq(b) => branch_cmp!(b, u64, |x, y| x == y),
-            Op::BrI64Ne(b) => branch_cmp!(b, u64, |x, y| x != y),
-            Op::BrI64LtS(b) => branch_cmp!(b, i64, |x, y| x < y),
-            Op::BrI64LtU(b) => branch_cmp!(b, u64, |x, y| x < y),
-            Op::BrI64GtS(b) => branch_cmp!(b, i64, |x, y| x > y),
-            Op::BrI64GtU(b) => branch_cmp!(b, u64, |x, y| x > y),
-            Op::BrI64LeS(b) => branch_cmp!(b, i64, |x, y| x <= y),
-            Op::BrI64LeU(b) => branch_cmp!(b, u64, |x, y| x <= y),
-            Op::BrI64GeS(b) => branch_cmp!(b, i64, |x, y| x >= y),
-            Op::BrI64GeU(b) => branch_cmp!(b, u64, |x, y| x >= y),
             Op::Return(r) => {
-                match r.len {
-                    0 => {}
-                    // The common case, without a call to `memmove`.
-                    1 => set!(Slot(0), get!(r.src)),
-                    // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
-                    // destination is the frame's first `len` cells; `ptr::copy` allows
-                    // overlap.
-                    len => unsafe {
-                        std::ptr::copy(regs.add(r.src.0 as usize), regs, len as usize)
-                    },
-                }
+                return_values!(r);
                 stack.frames.pop();
                 match stack.frames.last() {
                     None => return Ok(()),
@@ -931,50 +926,6 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     tri!(env.indirect_callee(c.ty_table >> 24, index, c.ty_table & 0xff_ffff));
                 call!(callee, c.args);
             }
-            Op::Select(s) => {
-                if i32_of!(s.cond) == 0 {
-                    set!(s.dst, get!(s.other));
-                }
-            }
-            Op::SelectV128(s) => {
-                if i32_of!(s.cond) == 0 {
-                    set!(s.dst, get!(s.other));
-                    set!(s.dst.offset(1), get!(s.other.offset(1)));
-                }
-            }
-            Op::Copy(u) => {
-                set!(u.dst, get!(u.src));
-                // Copies come in groups (moves between blocks, call arguments): run the
-                // ones that follow here.
-                loop {
-                    // SAFETY: a `copy` is never last (`Code` checked that the last
-                    // instruction is `return`, `br` or `trap`), so the next one exists.
-                    match unsafe { *ip.add(1) } {
-                        Op::Copy(u) => {
-                            ip = ip.wrapping_add(1);
-                            set!(u.dst, get!(u.src));
-                        }
-                        // Moves before a jump out of a block: take the jump too.
-                        Op::Br(b) => {
-                            ip = ip.wrapping_add(1);
-                            jump!(b.offset);
-                            break;
-                        }
-                        _ => break,
-                    }
-                }
-            }
-            Op::CopySpan(c) => {
-                // SAFETY: both spans are inside the frame (checked by `Code`); `ptr::copy`
-                // allows overlap.
-                unsafe {
-                    std::ptr::copy(
-                        regs.add(c.src.0 as usize),
-                        regs.add(c.dst.0 as usize),
-                        c.len as usize,
-                    )
-                };
-            }
             Op::GlobalGet(g) => set!(g.dst, env.global_get(g.global) as u64),
             Op::GlobalSet(g) => env.global_set(g.global, get!(g.src) as u128),
             Op::GlobalGetV128(g) => {
@@ -986,81 +937,13 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 let v = get!(g.src) as u128 | (get!(g.src.offset(1)) as u128) << 64;
                 env.global_set(g.global, v);
             }
-            Op::RefIsNull(u) => un!(u, |x| (x == 0) as u64),
             Op::RefFunc(r) => set!(r.dst, env.ref_func(r.index)),
 
-            Op::I32Load(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
-            Op::I64Load(l) => load!(l, 8, |b| u64::from_le_bytes(b)),
-            Op::F32Load(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
-            Op::F64Load(l) => f64_load!(l),
-            Op::I32Load8S(l) => load!(l, 1, |b| b[0] as i8 as i32 as u32 as u64),
-            Op::I32Load8U(l) => i32_load8_u!(l),
-            Op::I32Load16S(l) => load!(l, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64),
-            Op::I32Load16U(l) => load!(l, 2, |b| u16::from_le_bytes(b) as u64),
-            Op::I64Load8S(l) => load!(l, 1, |b| b[0] as i8 as i64 as u64),
-            Op::I64Load8U(l) => load!(l, 1, |b| b[0] as u64),
-            Op::I64Load16S(l) => load!(l, 2, |b| i16::from_le_bytes(b) as i64 as u64),
-            Op::I64Load16U(l) => load!(l, 2, |b| u16::from_le_bytes(b) as u64),
-            Op::I64Load32S(l) => load!(l, 4, |b| i32::from_le_bytes(b) as i64 as u64),
-            Op::I64Load32U(l) => load!(l, 4, |b| u32::from_le_bytes(b) as u64),
-            Op::I32Store(s) => i32_store!(s),
-            Op::I64Store(s) => store!(s, 8, |v| v.to_le_bytes()),
-            Op::F32Store(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
-            Op::F64Store(s) => f64_store!(s),
-            Op::I32Store8(s) => store!(s, 1, |v| [v as u8]),
-            Op::I32Store16(s) => store!(s, 2, |v| (v as u16).to_le_bytes()),
-            Op::I64Store8(s) => store!(s, 1, |v| [v as u8]),
-            Op::I64Store16(s) => store!(s, 2, |v| (v as u16).to_le_bytes()),
-            Op::I64Store32(s) => store!(s, 4, |v| (v as u32).to_le_bytes()),
-            Op::Load32Sum(l) => {
-                load_at!(l.dst, sum_addr!(l), 4, |b| u32::from_le_bytes(b) as u64)
-            }
-            Op::Load64Sum(l) => load_at!(l.dst, sum_addr!(l), 8, |b| u64::from_le_bytes(b)),
-            Op::Load8USum(l) => load8_u_sum!(l),
-            Op::Store32Sum(s) => {
-                write_at!(sum_addr!(s), 4, (get!(s.value) as u32).to_le_bytes())
-            }
-            Op::Store64Sum(s) => write_at!(sum_addr!(s), 8, get!(s.value).to_le_bytes()),
-            Op::Store8Sum(s) => write_at!(sum_addr!(s), 1, [get!(s.value) as u8]),
-            Op::Load32Scaled(l) => {
-                load_at!(l.dst, scaled_addr!(l, 2), 4, |b| u32::from_le_bytes(b)
-                    as u64)
-            }
-            Op::Load64Scaled(l) => {
-                load_at!(l.dst, scaled_addr!(l, 3), 8, |b| u64::from_le_bytes(b))
-            }
-            Op::Store32Scaled(s) => {
-                write_at!(scaled_addr!(s, 2), 4, (get!(s.value) as u32).to_le_bytes())
-            }
-            Op::Store64Scaled(s) => {
-                write_at!(scaled_addr!(s, 3), 8, get!(s.value).to_le_bytes())
-            }
             Op::MemorySize(d) => set!(d.dst, env.memory_size() as u64),
             Op::MemoryGrow(u) => {
                 let delta = i32_of!(u.src);
                 set!(u.dst, env.memory_grow(delta) as u64);
                 sync_mem!();
-            }
-            Op::MemoryFill(a) => {
-                let dst = i32_of!(a.args) as usize;
-                let value = get!(a.args.offset(1)) as u8;
-                let len = i32_of!(a.args.offset(2)) as usize;
-                if dst + len > mem_len {
-                    trap!(TrapCode::MemoryOutOfBounds);
-                }
-                // SAFETY: `dst + len <= mem_len` was checked; `mem` is the current memory.
-                unsafe { std::ptr::write_bytes(mem.add(dst), value, len) };
-            }
-            Op::MemoryCopy(a) => {
-                let dst = i32_of!(a.args) as usize;
-                let src = i32_of!(a.args.offset(1)) as usize;
-                let len = i32_of!(a.args.offset(2)) as usize;
-                if dst + len > mem_len || src + len > mem_len {
-                    trap!(TrapCode::MemoryOutOfBounds);
-                }
-                // SAFETY: both ranges end at or below `mem_len` (checked); `ptr::copy`
-                // allows overlap.
-                unsafe { std::ptr::copy(mem.add(src), mem.add(dst), len) };
             }
             Op::MemoryInit(a) => {
                 let dst = i32_of!(a.args);
@@ -1101,520 +984,32 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 tri!(env.table_init(a.index, a.index2, dst, src, len));
             }
             Op::ElemDrop(e) => env.elem_drop(e.index),
-
-            Op::I32Eqz(u) => un!(u, |x| (x as u32 == 0) as u64),
-            Op::I32Eq(b) => cmp!(b, i32_of, u32, |x, y| x == y),
-            Op::I32Ne(b) => cmp!(b, i32_of, u32, |x, y| x != y),
-            Op::I32LtS(b) => cmp!(b, i32_of, i32, |x, y| x < y),
-            Op::I32LtU(b) => cmp!(b, i32_of, u32, |x, y| x < y),
-            Op::I32GtS(b) => cmp!(b, i32_of, i32, |x, y| x > y),
-            Op::I32GtU(b) => cmp!(b, i32_of, u32, |x, y| x > y),
-            Op::I32LeS(b) => cmp!(b, i32_of, i32, |x, y| x <= y),
-            Op::I32LeU(b) => cmp!(b, i32_of, u32, |x, y| x <= y),
-            Op::I32GeS(b) => cmp!(b, i32_of, i32, |x, y| x >= y),
-            Op::I32GeU(b) => cmp!(b, i32_of, u32, |x, y| x >= y),
-            Op::I32Clz(u) => un!(u, |x| (x as u32).leading_zeros() as u64),
-            Op::I32Ctz(u) => un!(u, |x| (x as u32).trailing_zeros() as u64),
-            Op::I32Popcnt(u) => un!(u, |x| (x as u32).count_ones() as u64),
-            Op::I32Add(b) => i32_add!(b),
-            Op::I32MulThenAdd(a) => pair!(a, i32_mul, I32Add, i32_add),
-            Op::I32AddThenAdd(a) => pair!(a, i32_add, I32Add, i32_add),
-            Op::I32AddThenShl(a) => pair!(a, i32_add, I32Shl, i32_shl),
-            Op::I32ShlThenAdd(a) => pair!(a, i32_shl, I32Add, i32_add),
-            Op::I32RotlThenXor(a) => pair!(a, i32_rotl, I32Xor, i32_xor),
-            Op::F64MulThenAdd(a) => pair!(a, f64_mul, F64Add, f64_add),
-            Op::F64MulThenSub(a) => pair!(a, f64_mul, F64Sub, f64_sub),
-            Op::F64MulThenMul(a) => pair!(a, f64_mul, F64Mul, f64_mul),
-            Op::F64SubThenMul(a) => pair!(a, f64_sub, F64Mul, f64_mul),
-            Op::I32AddThenStore(a) => pair!(a, i32_add, I32Store, i32_store),
-            Op::F64AddThenStore(a) => pair!(a, f64_add, F64Store, f64_store),
-            Op::F64LoadThenMul(l) => pair!(l, f64_load, F64Mul, f64_mul),
-            Op::I32Load8UThenAdd(l) => pair!(l, i32_load8_u, I32Add, i32_add),
-            Op::I32Load8UThenBrIfEqz(l) => pair!(l, i32_load8_u, BrIfEqz, br_if_eqz),
-            Op::Load8USumThenLoad8USum(l) => pair!(l, load8_u_sum, Load8USum, load8_u_sum),
-            Op::Load8USumThenBrEq(l) => pair!(l, load8_u_sum, BrI32Eq, br_i32_eq),
-            Op::I32AddBrEq(a) => add_then_branch!(a, BrI32Eq, |b| i32_of!(b.lhs) == i32_of!(b.rhs)),
-            Op::I32AddBrNe(a) => add_then_branch!(a, BrI32Ne, |b| i32_of!(b.lhs) != i32_of!(b.rhs)),
-            Op::I32AddBrLtS(a) => {
-                add_then_branch!(a, BrI32LtS, |b| (i32_of!(b.lhs) as i32)
-                    < i32_of!(b.rhs) as i32)
-            }
-            Op::I32AddBrLtU(a) => {
-                add_then_branch!(a, BrI32LtU, |b| i32_of!(b.lhs) < i32_of!(b.rhs))
-            }
-            Op::I32AddBrGtS(a) => {
-                add_then_branch!(a, BrI32GtS, |b| i32_of!(b.lhs) as i32
-                    > i32_of!(b.rhs) as i32)
-            }
-            Op::I32AddBrGtU(a) => {
-                add_then_branch!(a, BrI32GtU, |b| i32_of!(b.lhs) > i32_of!(b.rhs))
-            }
-            Op::I32AddBrLeS(a) => {
-                add_then_branch!(a, BrI32LeS, |b| i32_of!(b.lhs) as i32
-                    <= i32_of!(b.rhs) as i32)
-            }
-            Op::I32AddBrLeU(a) => {
-                add_then_branch!(a, BrI32LeU, |b| i32_of!(b.lhs) <= i32_of!(b.rhs))
-            }
-            Op::I32AddBrGeS(a) => {
-                add_then_branch!(a, BrI32GeS, |b| i32_of!(b.lhs) as i32
-                    >= i32_of!(b.rhs) as i32)
-            }
-            Op::I32AddBrGeU(a) => {
-                add_then_branch!(a, BrI32GeU, |b| i32_of!(b.lhs) >= i32_of!(b.rhs))
-            }
-            Op::I32AddBrIfEqz(a) => add_then_branch!(a, BrIfEqz, |b| i32_of!(b.cond) == 0),
-            Op::I32AddBrIfNez(a) => add_then_branch!(a, BrIfNez, |b| i32_of!(b.cond) != 0),
-            Op::I32Sub(b) => bin_i32!(b, |x, y| x.wrapping_sub(y)),
-            Op::I32Mul(b) => i32_mul!(b),
-            Op::I32DivS(b) => {
-                let (x, y) = (i32_of!(b.lhs) as i32, i32_of!(b.rhs) as i32);
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
+            // Every other instruction runs in a chain of handlers (see `fast`).
+            _ => {
+                // Every instruction without an arm above has a handler; were one missing,
+                // the chain would return at once and this would repeat forever.
+                if !fast::IN_CHAIN[op.opcode() as usize] {
+                    unreachable!("wz-interp runs no `{}` instruction", op.mnemonic());
                 }
-                if x == i32::MIN && y == -1 {
-                    trap!(TrapCode::IntegerOverflow);
+                let mut chain = fast::Chain {
+                    ip,
+                    stack: &mut *stack,
+                    base,
+                    instance,
+                    first_defined,
+                    defined,
+                    defined_len,
+                };
+                let r = fast::run_chain(ip, regs, mem, mem_len, &mut chain);
+                ip = chain.ip;
+                // Calls and returns inside the chain stay in the instance.
+                base = chain.base;
+                sync_regs!();
+                if let Err(code) = r {
+                    trap!(code);
                 }
-                set!(b.dst, (x / y) as u32 as u64);
+                continue;
             }
-            Op::I32DivU(b) => {
-                let (x, y) = (i32_of!(b.lhs), i32_of!(b.rhs));
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, (x / y) as u64);
-            }
-            Op::I32RemS(b) => {
-                let (x, y) = (i32_of!(b.lhs) as i32, i32_of!(b.rhs) as i32);
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, x.wrapping_rem(y) as u32 as u64);
-            }
-            Op::I32RemU(b) => {
-                let (x, y) = (i32_of!(b.lhs), i32_of!(b.rhs));
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, (x % y) as u64);
-            }
-            Op::I32And(b) => bin_i32!(b, |x, y| x & y),
-            Op::I32Or(b) => bin_i32!(b, |x, y| x | y),
-            Op::I32Xor(b) => i32_xor!(b),
-            Op::I32Shl(b) => i32_shl!(b),
-            Op::I32ShrS(b) => bin_i32!(b, |x, y| (x as i32).wrapping_shr(y)),
-            Op::I32ShrU(b) => bin_i32!(b, |x, y| x.wrapping_shr(y)),
-            Op::I32Rotl(b) => i32_rotl!(b),
-            Op::I32Rotr(b) => bin_i32!(b, |x, y| x.rotate_right(y)),
-            Op::I32Extend8S(u) => un!(u, |x| x as i8 as i32 as u32 as u64),
-            Op::I32Extend16S(u) => un!(u, |x| x as i16 as i32 as u32 as u64),
-
-            Op::I64Eqz(u) => un!(u, |x| (x == 0) as u64),
-            Op::I64Eq(b) => cmp!(b, get, u64, |x, y| x == y),
-            Op::I64Ne(b) => cmp!(b, get, u64, |x, y| x != y),
-            Op::I64LtS(b) => cmp!(b, get, i64, |x, y| x < y),
-            Op::I64LtU(b) => cmp!(b, get, u64, |x, y| x < y),
-            Op::I64GtS(b) => cmp!(b, get, i64, |x, y| x > y),
-            Op::I64GtU(b) => cmp!(b, get, u64, |x, y| x > y),
-            Op::I64LeS(b) => cmp!(b, get, i64, |x, y| x <= y),
-            Op::I64LeU(b) => cmp!(b, get, u64, |x, y| x <= y),
-            Op::I64GeS(b) => cmp!(b, get, i64, |x, y| x >= y),
-            Op::I64GeU(b) => cmp!(b, get, u64, |x, y| x >= y),
-            Op::I64Clz(u) => un!(u, |x| x.leading_zeros() as u64),
-            Op::I64Ctz(u) => un!(u, |x| x.trailing_zeros() as u64),
-            Op::I64Popcnt(u) => un!(u, |x| x.count_ones() as u64),
-            Op::I64Add(b) => bin_i64!(b, |x, y| x.wrapping_add(y)),
-            Op::I64Sub(b) => bin_i64!(b, |x, y| x.wrapping_sub(y)),
-            Op::I64Mul(b) => bin_i64!(b, |x, y| x.wrapping_mul(y)),
-            Op::I64DivS(b) => {
-                let (x, y) = (get!(b.lhs) as i64, get!(b.rhs) as i64);
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                if x == i64::MIN && y == -1 {
-                    trap!(TrapCode::IntegerOverflow);
-                }
-                set!(b.dst, (x / y) as u64);
-            }
-            Op::I64DivU(b) => {
-                let (x, y) = (get!(b.lhs), get!(b.rhs));
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, x / y);
-            }
-            Op::I64RemS(b) => {
-                let (x, y) = (get!(b.lhs) as i64, get!(b.rhs) as i64);
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, x.wrapping_rem(y) as u64);
-            }
-            Op::I64RemU(b) => {
-                let (x, y) = (get!(b.lhs), get!(b.rhs));
-                if y == 0 {
-                    trap!(TrapCode::IntegerDivideByZero);
-                }
-                set!(b.dst, x % y);
-            }
-            Op::I64And(b) => bin_i64!(b, |x, y| x & y),
-            Op::I64Or(b) => bin_i64!(b, |x, y| x | y),
-            Op::I64Xor(b) => bin_i64!(b, |x, y| x ^ y),
-            Op::I64Shl(b) => bin_i64!(b, |x, y| x.wrapping_shl(y as u32)),
-            Op::I64ShrS(b) => bin_i64!(b, |x, y| (x as i64).wrapping_shr(y as u32)),
-            Op::I64ShrU(b) => bin_i64!(b, |x, y| x.wrapping_shr(y as u32)),
-            Op::I64Rotl(b) => bin_i64!(b, |x, y| x.rotate_left((y & 63) as u32)),
-            Op::I64Rotr(b) => bin_i64!(b, |x, y| x.rotate_right((y & 63) as u32)),
-            Op::I64Extend8S(u) => un!(u, |x| x as i8 as i64 as u64),
-            Op::I64Extend16S(u) => un!(u, |x| x as i16 as i64 as u64),
-            Op::I64Extend32S(u) => un!(u, |x| x as i32 as i64 as u64),
-
-            Op::F32Eq(b) => cmp!(b, f32_of, f32, |x, y| x == y),
-            Op::F32Ne(b) => cmp!(b, f32_of, f32, |x, y| x != y),
-            Op::F32Lt(b) => cmp!(b, f32_of, f32, |x, y| x < y),
-            Op::F32Gt(b) => cmp!(b, f32_of, f32, |x, y| x > y),
-            Op::F32Le(b) => cmp!(b, f32_of, f32, |x, y| x <= y),
-            Op::F32Ge(b) => cmp!(b, f32_of, f32, |x, y| x >= y),
-            Op::F32Abs(u) => un!(u, |x| x & 0x7fff_ffff),
-            Op::F32Neg(u) => un!(u, |x| (x as u32 ^ 0x8000_0000) as u64),
-            Op::F32Ceil(u) => un_f32!(u, |x| num::quiet(x.ceil())),
-            Op::F32Floor(u) => un_f32!(u, |x| num::quiet(x.floor())),
-            Op::F32Trunc(u) => un_f32!(u, |x| num::quiet(x.trunc())),
-            Op::F32Nearest(u) => un_f32!(u, |x| num::quiet(x.round_ties_even())),
-            Op::F32Sqrt(u) => un_f32!(u, |x| num::quiet(x.sqrt())),
-            Op::F32Add(b) => bin_f32!(b, |x, y| x + y),
-            Op::F32Sub(b) => bin_f32!(b, |x, y| x - y),
-            Op::F32Mul(b) => bin_f32!(b, |x, y| x * y),
-            Op::F32Div(b) => bin_f32!(b, |x, y| x / y),
-            Op::F32Min(b) => bin_f32!(b, |x, y| num::f32_min(x, y)),
-            Op::F32Max(b) => bin_f32!(b, |x, y| num::f32_max(x, y)),
-            Op::F32Copysign(b) => bin_f32!(b, |x, y| x.copysign(y)),
-
-            Op::F64Eq(b) => cmp!(b, f64_of, f64, |x, y| x == y),
-            Op::F64Ne(b) => cmp!(b, f64_of, f64, |x, y| x != y),
-            Op::F64Lt(b) => cmp!(b, f64_of, f64, |x, y| x < y),
-            Op::F64Gt(b) => cmp!(b, f64_of, f64, |x, y| x > y),
-            Op::F64Le(b) => cmp!(b, f64_of, f64, |x, y| x <= y),
-            Op::F64Ge(b) => cmp!(b, f64_of, f64, |x, y| x >= y),
-            Op::F64Abs(u) => un!(u, |x| x & 0x7fff_ffff_ffff_ffff),
-            Op::F64Neg(u) => un!(u, |x| x ^ 0x8000_0000_0000_0000),
-            Op::F64Ceil(u) => un_f64!(u, |x| num::quiet(x.ceil())),
-            Op::F64Floor(u) => un_f64!(u, |x| num::quiet(x.floor())),
-            Op::F64Trunc(u) => un_f64!(u, |x| num::quiet(x.trunc())),
-            Op::F64Nearest(u) => un_f64!(u, |x| num::quiet(x.round_ties_even())),
-            Op::F64Sqrt(u) => un_f64!(u, |x| num::quiet(x.sqrt())),
-            Op::F64Add(b) => f64_add!(b),
-            Op::F64Sub(b) => f64_sub!(b),
-            Op::F64Mul(b) => f64_mul!(b),
-            Op::F64Div(b) => bin_f64!(b, |x, y| x / y),
-            Op::F64Min(b) => bin_f64!(b, |x, y| num::f64_min(x, y)),
-            Op::F64Max(b) => bin_f64!(b, |x, y| num::f64_max(x, y)),
-            Op::F64Copysign(b) => bin_f64!(b, |x, y| x.copysign(y)),
-
-            Op::I32WrapI64(u) => un!(u, |x| x as u32 as u64),
-            Op::I32TruncF32S(u) => {
-                set!(
-                    u.dst,
-                    tri!(num::trunc_i32(f32_of!(u.src) as f64)) as u32 as u64
-                )
-            }
-            Op::I32TruncF32U(u) => set!(u.dst, tri!(num::trunc_u32(f32_of!(u.src) as f64)) as u64),
-            Op::I32TruncF64S(u) => set!(u.dst, tri!(num::trunc_i32(f64_of!(u.src))) as u32 as u64),
-            Op::I32TruncF64U(u) => set!(u.dst, tri!(num::trunc_u32(f64_of!(u.src))) as u64),
-            Op::I64ExtendI32S(u) => un!(u, |x| x as i32 as i64 as u64),
-            Op::I64ExtendI32U(u) => un!(u, |x| x as u32 as u64),
-            Op::I64TruncF32S(u) => set!(u.dst, tri!(num::trunc_i64(f32_of!(u.src) as f64)) as u64),
-            Op::I64TruncF32U(u) => set!(u.dst, tri!(num::trunc_u64(f32_of!(u.src) as f64))),
-            Op::I64TruncF64S(u) => set!(u.dst, tri!(num::trunc_i64(f64_of!(u.src))) as u64),
-            Op::I64TruncF64U(u) => set!(u.dst, tri!(num::trunc_u64(f64_of!(u.src)))),
-            Op::F32ConvertI32S(u) => un!(u, |x| (x as i32 as f32).to_bits() as u64),
-            Op::F32ConvertI32U(u) => un!(u, |x| (x as u32 as f32).to_bits() as u64),
-            Op::F32ConvertI64S(u) => un!(u, |x| (x as i64 as f32).to_bits() as u64),
-            Op::F32ConvertI64U(u) => un!(u, |x| (x as f32).to_bits() as u64),
-            Op::F32DemoteF64(u) => un!(u, |x| (f64::from_bits(x) as f32).to_bits() as u64),
-            Op::F64ConvertI32S(u) => un!(u, |x| (x as i32 as f64).to_bits()),
-            Op::F64ConvertI32U(u) => un!(u, |x| (x as u32 as f64).to_bits()),
-            Op::F64ConvertI64S(u) => un!(u, |x| (x as i64 as f64).to_bits()),
-            Op::F64ConvertI64U(u) => un!(u, |x| (x as f64).to_bits()),
-            Op::F64PromoteF32(u) => un!(u, |x| (f32::from_bits(x as u32) as f64).to_bits()),
-            Op::I32TruncSatF32S(u) => un!(u, |x| f32::from_bits(x as u32) as i32 as u32 as u64),
-            Op::I32TruncSatF32U(u) => un!(u, |x| f32::from_bits(x as u32) as u32 as u64),
-            Op::I32TruncSatF64S(u) => un!(u, |x| f64::from_bits(x) as i32 as u32 as u64),
-            Op::I32TruncSatF64U(u) => un!(u, |x| f64::from_bits(x) as u32 as u64),
-            Op::I64TruncSatF32S(u) => un!(u, |x| f32::from_bits(x as u32) as i64 as u64),
-            Op::I64TruncSatF32U(u) => un!(u, |x| f32::from_bits(x as u32) as u64),
-            Op::I64TruncSatF64S(u) => un!(u, |x| f64::from_bits(x) as i64 as u64),
-            Op::I64TruncSatF64U(u) => un!(u, |x| f64::from_bits(x) as u64),
-
-            Op::V128Load(l) => load128!(l, 16, |b| u128::from_le_bytes(b)),
-            Op::V128Load8x8S(l) => load128!(l, 8, |b| convert::<i8, i16>(wide(b), 0, |x| x as i16)),
-            Op::V128Load8x8U(l) => load128!(l, 8, |b| convert::<u8, u16>(wide(b), 0, |x| x as u16)),
-            Op::V128Load16x4S(l) => {
-                load128!(l, 8, |b| convert::<i16, i32>(wide(b), 0, |x| x as i32))
-            }
-            Op::V128Load16x4U(l) => {
-                load128!(l, 8, |b| convert::<u16, u32>(wide(b), 0, |x| x as u32))
-            }
-            Op::V128Load32x2S(l) => {
-                load128!(l, 8, |b| convert::<i32, i64>(wide(b), 0, |x| x as i64))
-            }
-            Op::V128Load32x2U(l) => {
-                load128!(l, 8, |b| convert::<u32, u64>(wide(b), 0, |x| x as u64))
-            }
-            Op::V128Load8Splat(l) => load128!(l, 1, |b| splat::<u8>(b[0])),
-            Op::V128Load16Splat(l) => load128!(l, 2, |b| splat(u16::from_le_bytes(b))),
-            Op::V128Load32Splat(l) => load128!(l, 4, |b| splat(u32::from_le_bytes(b))),
-            Op::V128Load64Splat(l) => load128!(l, 8, |b| splat(u64::from_le_bytes(b))),
-            Op::V128Load32Zero(l) => load128!(l, 4, |b| u32::from_le_bytes(b) as u128),
-            Op::V128Load64Zero(l) => load128!(l, 8, |b| u64::from_le_bytes(b) as u128),
-            Op::V128Store(s) => write_at!(plain_addr!(s), 16, get128!(s.value).to_le_bytes()),
-            Op::I8x16Shuffle(t) => {
-                let r = simd::shuffle(get128!(t.dst), get128!(t.b), get128!(t.c));
-                set128!(t.dst, r);
-            }
-            Op::V128Bitselect(t) => {
-                let (a, b, c) = (get128!(t.dst), get128!(t.b), get128!(t.c));
-                set128!(t.dst, (a & c) | (b & !c));
-            }
-            Op::I8x16ExtractLaneS(l) => lane_get!(l, |v, i| get::<i8>(v, i) as u32 as u64),
-            Op::I8x16ExtractLaneU(l) => lane_get!(l, |v, i| get::<u8>(v, i) as u64),
-            Op::I16x8ExtractLaneS(l) => lane_get!(l, |v, i| get::<i16>(v, i) as u32 as u64),
-            Op::I16x8ExtractLaneU(l) => lane_get!(l, |v, i| get::<u16>(v, i) as u64),
-            Op::I32x4ExtractLane(l) | Op::F32x4ExtractLane(l) => {
-                lane_get!(l, |v, i| get::<u32>(v, i) as u64)
-            }
-            Op::I64x2ExtractLane(l) | Op::F64x2ExtractLane(l) => {
-                lane_get!(l, |v, i| get::<u64>(v, i))
-            }
-            Op::I8x16ReplaceLane(l) => lane_set!(l, u8),
-            Op::I16x8ReplaceLane(l) => lane_set!(l, u16),
-            Op::I32x4ReplaceLane(l) | Op::F32x4ReplaceLane(l) => lane_set!(l, u32),
-            Op::I64x2ReplaceLane(l) | Op::F64x2ReplaceLane(l) => lane_set!(l, u64),
-            Op::I8x16Swizzle(b) => v_bin!(b, |x, y| simd::swizzle(x, y)),
-            Op::I8x16Splat(u) => un_v!(u, |x| splat(x as u8)),
-            Op::I16x8Splat(u) => un_v!(u, |x| splat(x as u16)),
-            Op::I32x4Splat(u) | Op::F32x4Splat(u) => un_v!(u, |x| splat(x as u32)),
-            Op::I64x2Splat(u) | Op::F64x2Splat(u) => un_v!(u, |x| splat(x)),
-
-            Op::I8x16Eq(b) => v_cmp!(b, u8, |x, y| x == y),
-            Op::I8x16Ne(b) => v_cmp!(b, u8, |x, y| x != y),
-            Op::I8x16LtS(b) => v_cmp!(b, i8, |x, y| x < y),
-            Op::I8x16LtU(b) => v_cmp!(b, u8, |x, y| x < y),
-            Op::I8x16GtS(b) => v_cmp!(b, i8, |x, y| x > y),
-            Op::I8x16GtU(b) => v_cmp!(b, u8, |x, y| x > y),
-            Op::I8x16LeS(b) => v_cmp!(b, i8, |x, y| x <= y),
-            Op::I8x16LeU(b) => v_cmp!(b, u8, |x, y| x <= y),
-            Op::I8x16GeS(b) => v_cmp!(b, i8, |x, y| x >= y),
-            Op::I8x16GeU(b) => v_cmp!(b, u8, |x, y| x >= y),
-            Op::I16x8Eq(b) => v_cmp!(b, u16, |x, y| x == y),
-            Op::I16x8Ne(b) => v_cmp!(b, u16, |x, y| x != y),
-            Op::I16x8LtS(b) => v_cmp!(b, i16, |x, y| x < y),
-            Op::I16x8LtU(b) => v_cmp!(b, u16, |x, y| x < y),
-            Op::I16x8GtS(b) => v_cmp!(b, i16, |x, y| x > y),
-            Op::I16x8GtU(b) => v_cmp!(b, u16, |x, y| x > y),
-            Op::I16x8LeS(b) => v_cmp!(b, i16, |x, y| x <= y),
-            Op::I16x8LeU(b) => v_cmp!(b, u16, |x, y| x <= y),
-            Op::I16x8GeS(b) => v_cmp!(b, i16, |x, y| x >= y),
-            Op::I16x8GeU(b) => v_cmp!(b, u16, |x, y| x >= y),
-            Op::I32x4Eq(b) => v_cmp!(b, u32, |x, y| x == y),
-            Op::I32x4Ne(b) => v_cmp!(b, u32, |x, y| x != y),
-            Op::I32x4LtS(b) => v_cmp!(b, i32, |x, y| x < y),
-            Op::I32x4LtU(b) => v_cmp!(b, u32, |x, y| x < y),
-            Op::I32x4GtS(b) => v_cmp!(b, i32, |x, y| x > y),
-            Op::I32x4GtU(b) => v_cmp!(b, u32, |x, y| x > y),
-            Op::I32x4LeS(b) => v_cmp!(b, i32, |x, y| x <= y),
-            Op::I32x4LeU(b) => v_cmp!(b, u32, |x, y| x <= y),
-            Op::I32x4GeS(b) => v_cmp!(b, i32, |x, y| x >= y),
-            Op::I32x4GeU(b) => v_cmp!(b, u32, |x, y| x >= y),
-            Op::I64x2Eq(b) => v_cmp!(b, u64, |x, y| x == y),
-            Op::I64x2Ne(b) => v_cmp!(b, u64, |x, y| x != y),
-            Op::I64x2LtS(b) => v_cmp!(b, i64, |x, y| x < y),
-            Op::I64x2GtS(b) => v_cmp!(b, i64, |x, y| x > y),
-            Op::I64x2LeS(b) => v_cmp!(b, i64, |x, y| x <= y),
-            Op::I64x2GeS(b) => v_cmp!(b, i64, |x, y| x >= y),
-            Op::F32x4Eq(b) => v_cmp!(b, f32, |x, y| x == y),
-            Op::F32x4Ne(b) => v_cmp!(b, f32, |x, y| x != y),
-            Op::F32x4Lt(b) => v_cmp!(b, f32, |x, y| x < y),
-            Op::F32x4Gt(b) => v_cmp!(b, f32, |x, y| x > y),
-            Op::F32x4Le(b) => v_cmp!(b, f32, |x, y| x <= y),
-            Op::F32x4Ge(b) => v_cmp!(b, f32, |x, y| x >= y),
-            Op::F64x2Eq(b) => v_cmp!(b, f64, |x, y| x == y),
-            Op::F64x2Ne(b) => v_cmp!(b, f64, |x, y| x != y),
-            Op::F64x2Lt(b) => v_cmp!(b, f64, |x, y| x < y),
-            Op::F64x2Gt(b) => v_cmp!(b, f64, |x, y| x > y),
-            Op::F64x2Le(b) => v_cmp!(b, f64, |x, y| x <= y),
-            Op::F64x2Ge(b) => v_cmp!(b, f64, |x, y| x >= y),
-
-            Op::V128Not(u) => v_un!(u, |a| !a),
-            Op::V128And(b) => v_bin!(b, |x, y| x & y),
-            Op::V128AndNot(b) => v_bin!(b, |x, y| x & !y),
-            Op::V128Or(b) => v_bin!(b, |x, y| x | y),
-            Op::V128Xor(b) => v_bin!(b, |x, y| x ^ y),
-            Op::V128AnyTrue(u) => v_test!(u, |a| a != 0),
-
-            Op::I8x16Abs(u) => v_map!(u, i8, |x| x.wrapping_abs()),
-            Op::I8x16Neg(u) => v_map!(u, i8, |x| x.wrapping_neg()),
-            Op::I8x16Popcnt(u) => v_map!(u, u8, |x| x.count_ones() as u8),
-            Op::I8x16AllTrue(u) => v_test!(u, |a| all_true::<u8>(a)),
-            Op::I8x16Bitmask(u) => v_test!(u, |a| bitmask::<u8>(a)),
-            Op::I8x16NarrowI16x8S(b) => {
-                v_bin!(b, |x, y| narrow::<i16, i8>(x, y, |v| v.clamp(-128, 127)
-                    as i8))
-            }
-            Op::I8x16NarrowI16x8U(b) => {
-                v_bin!(b, |x, y| narrow::<i16, u8>(x, y, |v| v.clamp(0, 255) as u8))
-            }
-            Op::I8x16Shl(b) => v_shift!(b, u8, |x, n| x.wrapping_shl(n)),
-            Op::I8x16ShrS(b) => v_shift!(b, i8, |x, n| x.wrapping_shr(n)),
-            Op::I8x16ShrU(b) => v_shift!(b, u8, |x, n| x.wrapping_shr(n)),
-            Op::I8x16Add(b) => v_zip!(b, u8, |x, y| x.wrapping_add(y)),
-            Op::I8x16AddSatS(b) => v_zip!(b, i8, |x, y| x.saturating_add(y)),
-            Op::I8x16AddSatU(b) => v_zip!(b, u8, |x, y| x.saturating_add(y)),
-            Op::I8x16Sub(b) => v_zip!(b, u8, |x, y| x.wrapping_sub(y)),
-            Op::I8x16SubSatS(b) => v_zip!(b, i8, |x, y| x.saturating_sub(y)),
-            Op::I8x16SubSatU(b) => v_zip!(b, u8, |x, y| x.saturating_sub(y)),
-            Op::I8x16MinS(b) => v_zip!(b, i8, |x, y| x.min(y)),
-            Op::I8x16MinU(b) => v_zip!(b, u8, |x, y| x.min(y)),
-            Op::I8x16MaxS(b) => v_zip!(b, i8, |x, y| x.max(y)),
-            Op::I8x16MaxU(b) => v_zip!(b, u8, |x, y| x.max(y)),
-            Op::I8x16AvgrU(b) => v_zip!(b, u8, |x, y| ((x as u16 + y as u16 + 1) >> 1) as u8),
-
-            Op::I16x8ExtAddPairwiseI8x16S(u) => {
-                v_un!(u, |a| pairwise::<i8, i16>(a, |x, y| x as i16 + y as i16))
-            }
-            Op::I16x8ExtAddPairwiseI8x16U(u) => {
-                v_un!(u, |a| pairwise::<u8, u16>(a, |x, y| x as u16 + y as u16))
-            }
-            Op::I16x8Abs(u) => v_map!(u, i16, |x| x.wrapping_abs()),
-            Op::I16x8Neg(u) => v_map!(u, i16, |x| x.wrapping_neg()),
-            Op::I16x8Q15MulrSatS(b) => v_zip!(b, i16, |x, y| simd::q15mulr(x, y)),
-            Op::I16x8AllTrue(u) => v_test!(u, |a| all_true::<u16>(a)),
-            Op::I16x8Bitmask(u) => v_test!(u, |a| bitmask::<u16>(a)),
-            Op::I16x8NarrowI32x4S(b) => v_bin!(b, |x, y| {
-                narrow::<i32, i16>(x, y, |v| v.clamp(i16::MIN as i32, i16::MAX as i32) as i16)
-            }),
-            Op::I16x8NarrowI32x4U(b) => {
-                v_bin!(b, |x, y| narrow::<i32, u16>(x, y, |v| v.clamp(0, 65535)
-                    as u16))
-            }
-            Op::I16x8ExtendLowI8x16S(u) => v_un!(u, |a| convert::<i8, i16>(a, 0, |x| x as i16)),
-            Op::I16x8ExtendHighI8x16S(u) => v_un!(u, |a| convert::<i8, i16>(a, 8, |x| x as i16)),
-            Op::I16x8ExtendLowI8x16U(u) => v_un!(u, |a| convert::<u8, u16>(a, 0, |x| x as u16)),
-            Op::I16x8ExtendHighI8x16U(u) => v_un!(u, |a| convert::<u8, u16>(a, 8, |x| x as u16)),
-            Op::I16x8Shl(b) => v_shift!(b, u16, |x, n| x.wrapping_shl(n)),
-            Op::I16x8ShrS(b) => v_shift!(b, i16, |x, n| x.wrapping_shr(n)),
-            Op::I16x8ShrU(b) => v_shift!(b, u16, |x, n| x.wrapping_shr(n)),
-            Op::I16x8Add(b) => v_zip!(b, u16, |x, y| x.wrapping_add(y)),
-            Op::I16x8AddSatS(b) => v_zip!(b, i16, |x, y| x.saturating_add(y)),
-            Op::I16x8AddSatU(b) => v_zip!(b, u16, |x, y| x.saturating_add(y)),
-            Op::I16x8Sub(b) => v_zip!(b, u16, |x, y| x.wrapping_sub(y)),
-            Op::I16x8SubSatS(b) => v_zip!(b, i16, |x, y| x.saturating_sub(y)),
-            Op::I16x8SubSatU(b) => v_zip!(b, u16, |x, y| x.saturating_sub(y)),
-            Op::I16x8Mul(b) => v_zip!(b, u16, |x, y| x.wrapping_mul(y)),
-            Op::I16x8MinS(b) => v_zip!(b, i16, |x, y| x.min(y)),
-            Op::I16x8MinU(b) => v_zip!(b, u16, |x, y| x.min(y)),
-            Op::I16x8MaxS(b) => v_zip!(b, i16, |x, y| x.max(y)),
-            Op::I16x8MaxU(b) => v_zip!(b, u16, |x, y| x.max(y)),
-            Op::I16x8AvgrU(b) => v_zip!(b, u16, |x, y| ((x as u32 + y as u32 + 1) >> 1) as u16),
-            Op::I16x8ExtMulLowI8x16S(b) => v_extmul!(b, i8, i16, 0),
-            Op::I16x8ExtMulHighI8x16S(b) => v_extmul!(b, i8, i16, 8),
-            Op::I16x8ExtMulLowI8x16U(b) => v_extmul!(b, u8, u16, 0),
-            Op::I16x8ExtMulHighI8x16U(b) => v_extmul!(b, u8, u16, 8),
-
-            Op::I32x4ExtAddPairwiseI16x8S(u) => {
-                v_un!(u, |a| pairwise::<i16, i32>(a, |x, y| x as i32 + y as i32))
-            }
-            Op::I32x4ExtAddPairwiseI16x8U(u) => {
-                v_un!(u, |a| pairwise::<u16, u32>(a, |x, y| x as u32 + y as u32))
-            }
-            Op::I32x4Abs(u) => v_map!(u, i32, |x| x.wrapping_abs()),
-            Op::I32x4Neg(u) => v_map!(u, i32, |x| x.wrapping_neg()),
-            Op::I32x4AllTrue(u) => v_test!(u, |a| all_true::<u32>(a)),
-            Op::I32x4Bitmask(u) => v_test!(u, |a| bitmask::<u32>(a)),
-            Op::I32x4ExtendLowI16x8S(u) => v_un!(u, |a| convert::<i16, i32>(a, 0, |x| x as i32)),
-            Op::I32x4ExtendHighI16x8S(u) => v_un!(u, |a| convert::<i16, i32>(a, 4, |x| x as i32)),
-            Op::I32x4ExtendLowI16x8U(u) => v_un!(u, |a| convert::<u16, u32>(a, 0, |x| x as u32)),
-            Op::I32x4ExtendHighI16x8U(u) => v_un!(u, |a| convert::<u16, u32>(a, 4, |x| x as u32)),
-            Op::I32x4Shl(b) => v_shift!(b, u32, |x, n| x.wrapping_shl(n)),
-            Op::I32x4ShrS(b) => v_shift!(b, i32, |x, n| x.wrapping_shr(n)),
-            Op::I32x4ShrU(b) => v_shift!(b, u32, |x, n| x.wrapping_shr(n)),
-            Op::I32x4Add(b) => v_zip!(b, u32, |x, y| x.wrapping_add(y)),
-            Op::I32x4Sub(b) => v_zip!(b, u32, |x, y| x.wrapping_sub(y)),
-            Op::I32x4Mul(b) => v_zip!(b, u32, |x, y| x.wrapping_mul(y)),
-            Op::I32x4MinS(b) => v_zip!(b, i32, |x, y| x.min(y)),
-            Op::I32x4MinU(b) => v_zip!(b, u32, |x, y| x.min(y)),
-            Op::I32x4MaxS(b) => v_zip!(b, i32, |x, y| x.max(y)),
-            Op::I32x4MaxU(b) => v_zip!(b, u32, |x, y| x.max(y)),
-            Op::I32x4DotI16x8S(b) => v_bin!(b, |x, y| simd::dot(x, y)),
-            Op::I32x4ExtMulLowI16x8S(b) => v_extmul!(b, i16, i32, 0),
-            Op::I32x4ExtMulHighI16x8S(b) => v_extmul!(b, i16, i32, 4),
-            Op::I32x4ExtMulLowI16x8U(b) => v_extmul!(b, u16, u32, 0),
-            Op::I32x4ExtMulHighI16x8U(b) => v_extmul!(b, u16, u32, 4),
-
-            Op::I64x2Abs(u) => v_map!(u, i64, |x| x.wrapping_abs()),
-            Op::I64x2Neg(u) => v_map!(u, i64, |x| x.wrapping_neg()),
-            Op::I64x2AllTrue(u) => v_test!(u, |a| all_true::<u64>(a)),
-            Op::I64x2Bitmask(u) => v_test!(u, |a| bitmask::<u64>(a)),
-            Op::I64x2ExtendLowI32x4S(u) => v_un!(u, |a| convert::<i32, i64>(a, 0, |x| x as i64)),
-            Op::I64x2ExtendHighI32x4S(u) => v_un!(u, |a| convert::<i32, i64>(a, 2, |x| x as i64)),
-            Op::I64x2ExtendLowI32x4U(u) => v_un!(u, |a| convert::<u32, u64>(a, 0, |x| x as u64)),
-            Op::I64x2ExtendHighI32x4U(u) => v_un!(u, |a| convert::<u32, u64>(a, 2, |x| x as u64)),
-            Op::I64x2Shl(b) => v_shift!(b, u64, |x, n| x.wrapping_shl(n)),
-            Op::I64x2ShrS(b) => v_shift!(b, i64, |x, n| x.wrapping_shr(n)),
-            Op::I64x2ShrU(b) => v_shift!(b, u64, |x, n| x.wrapping_shr(n)),
-            Op::I64x2Add(b) => v_zip!(b, u64, |x, y| x.wrapping_add(y)),
-            Op::I64x2Sub(b) => v_zip!(b, u64, |x, y| x.wrapping_sub(y)),
-            Op::I64x2Mul(b) => v_zip!(b, u64, |x, y| x.wrapping_mul(y)),
-            Op::I64x2ExtMulLowI32x4S(b) => v_extmul!(b, i32, i64, 0),
-            Op::I64x2ExtMulHighI32x4S(b) => v_extmul!(b, i32, i64, 2),
-            Op::I64x2ExtMulLowI32x4U(b) => v_extmul!(b, u32, u64, 0),
-            Op::I64x2ExtMulHighI32x4U(b) => v_extmul!(b, u32, u64, 2),
-
-            Op::F32x4Ceil(u) => v_map!(u, f32, |x| x.ceil_q()),
-            Op::F32x4Floor(u) => v_map!(u, f32, |x| x.floor_q()),
-            Op::F32x4Trunc(u) => v_map!(u, f32, |x| x.trunc_q()),
-            Op::F32x4Nearest(u) => v_map!(u, f32, |x| x.nearest_q()),
-            Op::F32x4Abs(u) => v_map!(u, u32, |x| x & 0x7fff_ffff),
-            Op::F32x4Neg(u) => v_map!(u, u32, |x| x ^ 0x8000_0000),
-            Op::F32x4Sqrt(u) => v_map!(u, f32, |x| x.sqrt_q()),
-            Op::F32x4Add(b) => v_zip!(b, f32, |x, y| x + y),
-            Op::F32x4Sub(b) => v_zip!(b, f32, |x, y| x - y),
-            Op::F32x4Mul(b) => v_zip!(b, f32, |x, y| x * y),
-            Op::F32x4Div(b) => v_zip!(b, f32, |x, y| x / y),
-            Op::F32x4Min(b) => v_zip!(b, f32, |x, y| x.wasm_min(y)),
-            Op::F32x4Max(b) => v_zip!(b, f32, |x, y| x.wasm_max(y)),
-            Op::F32x4PMin(b) => v_zip!(b, f32, |x, y| pmin(x, y)),
-            Op::F32x4PMax(b) => v_zip!(b, f32, |x, y| pmax(x, y)),
-            Op::F64x2Ceil(u) => v_map!(u, f64, |x| x.ceil_q()),
-            Op::F64x2Floor(u) => v_map!(u, f64, |x| x.floor_q()),
-            Op::F64x2Trunc(u) => v_map!(u, f64, |x| x.trunc_q()),
-            Op::F64x2Nearest(u) => v_map!(u, f64, |x| x.nearest_q()),
-            Op::F64x2Abs(u) => v_map!(u, u64, |x| x & 0x7fff_ffff_ffff_ffff),
-            Op::F64x2Neg(u) => v_map!(u, u64, |x| x ^ 0x8000_0000_0000_0000),
-            Op::F64x2Sqrt(u) => v_map!(u, f64, |x| x.sqrt_q()),
-            Op::F64x2Add(b) => v_zip!(b, f64, |x, y| x + y),
-            Op::F64x2Sub(b) => v_zip!(b, f64, |x, y| x - y),
-            Op::F64x2Mul(b) => v_zip!(b, f64, |x, y| x * y),
-            Op::F64x2Div(b) => v_zip!(b, f64, |x, y| x / y),
-            Op::F64x2Min(b) => v_zip!(b, f64, |x, y| x.wasm_min(y)),
-            Op::F64x2Max(b) => v_zip!(b, f64, |x, y| x.wasm_max(y)),
-            Op::F64x2PMin(b) => v_zip!(b, f64, |x, y| pmin(x, y)),
-            Op::F64x2PMax(b) => v_zip!(b, f64, |x, y| pmax(x, y)),
-
-            Op::I32x4TruncSatF32x4S(u) => v_un!(u, |a| convert::<f32, i32>(a, 0, |x| x as i32)),
-            Op::I32x4TruncSatF32x4U(u) => v_un!(u, |a| convert::<f32, u32>(a, 0, |x| x as u32)),
-            Op::F32x4ConvertI32x4S(u) => v_un!(u, |a| convert::<i32, f32>(a, 0, |x| x as f32)),
-            Op::F32x4ConvertI32x4U(u) => v_un!(u, |a| convert::<u32, f32>(a, 0, |x| x as f32)),
-            Op::I32x4TruncSatF64x2SZero(u) => {
-                v_un!(u, |a| convert::<f64, i32>(a, 0, |x| x as i32))
-            }
-            Op::I32x4TruncSatF64x2UZero(u) => {
-                v_un!(u, |a| convert::<f64, u32>(a, 0, |x| x as u32))
-            }
-            Op::F64x2ConvertLowI32x4S(u) => v_un!(u, |a| convert::<i32, f64>(a, 0, |x| x as f64)),
-            Op::F64x2ConvertLowI32x4U(u) => v_un!(u, |a| convert::<u32, f64>(a, 0, |x| x as f64)),
-            Op::F32x4DemoteF64x2Zero(u) => v_un!(u, |a| convert::<f64, f32>(a, 0, |x| x as f32)),
-            Op::F64x2PromoteLowF32x4(u) => v_un!(u, |a| convert::<f32, f64>(a, 0, |x| x as f64)),
         }
         ip = ip.wrapping_add(1);
     }

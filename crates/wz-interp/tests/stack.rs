@@ -159,3 +159,49 @@ fn tiny_limits_trap_instead_of_panicking() {
         }
     }
 }
+
+/// Runs `f` on a thread with a 512 KiB stack.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+/// Instruction handlers call each other; where that call does not become a jump (as in this
+/// debug build) the chain returns to the loop before its stack budget runs out. 60 000
+/// straight-line instructions, a loop of 3 000 000 steps and a recursion 500 deep all
+/// run on a 512 KiB thread stack (one frame per instruction would need megabytes).
+#[test]
+fn long_instruction_runs_fit_a_small_thread_stack() {
+    let adds = "(i32.add (i32.const 1))".repeat(60_000);
+    let wat = format!(
+        r#"(module
+          (func $straight (param i32) (result i32) (local.get 0) {adds})
+          (func $loop (param i32) (result i32) (local i32)
+            (loop $next
+              (local.set 1 (i32.add (local.get 1) (i32.xor (local.get 0) (i32.const 3))))
+              (br_if $next (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+            (local.get 1))
+          (func $deep (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0))
+              (then (i32.const 0))
+              (else (i32.add (i32.const 2) (call $deep (i32.sub (local.get 0) (i32.const 1))))))))"#
+    );
+    let results = on_small_stack(move || {
+        let mut env = module(&wat, true);
+        let mut stack = Stack::default();
+        let mut out = Vec::new();
+        for (func, arg) in [(0, 5), (1, 3_000_000), (2, 500)] {
+            let f = env.funcs[func].clone();
+            let mut results = [0u64];
+            wz_interp::invoke(&mut env, &mut stack, 0, &f, &[arg], &mut results).unwrap();
+            out.push(results[0] as u32);
+        }
+        out
+    });
+    let looped = (1..=3_000_000u32).fold(0u32, |acc, n| acc.wrapping_add(n ^ 3));
+    assert_eq!(results, vec![60_005, looped, 1000]);
+}

@@ -229,7 +229,11 @@ macro_rules! ops {
         ///
         /// The variant names follow WebAssembly's instruction names where they mean the same;
         /// every operand is a frame [`Slot`] or an immediate. See `docs/ir.md`.
+        ///
+        /// The layout is fixed (`repr(u16)`): an instruction starts with its [`Opcode`] as a
+        /// `u16`, so an interpreter can index a table of handlers with it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u16)]
         pub enum Op {
             $(
                 #[doc = concat!("`", $text, "`.")]
@@ -238,10 +242,15 @@ macro_rules! ops {
             )*
         }
 
+        /// The numeric code of each [`Op`] variant, in declaration order from 0: the value
+        /// of [`Op::opcode`] and of the `u16` every `Op` starts with.
         #[repr(u16)]
-        #[derive(Clone, Copy)]
-        enum Opcode {
-            $( $name, )*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Opcode {
+            $(
+                #[doc = concat!("The code of [`Op::", stringify!($name), "`].")]
+                $name,
+            )*
         }
 
         const OPCODES: &[Opcode] = &[$( Opcode::$name, )*];
