@@ -999,6 +999,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     first_defined,
                     defined,
                     defined_len,
+                    floor: 0,
                 };
                 let r = fast::run_chain(ip, regs, mem, mem_len, &mut chain);
                 ip = chain.ip;

@@ -36,15 +36,17 @@ pub(super) struct Chain<'a> {
     pub(super) first_defined: u32,
     pub(super) defined: *const Arc<Code>,
     pub(super) defined_len: usize,
+    /// The lowest stack pointer at which a handler may still call the next one (set by
+    /// [`run_chain`]).
+    pub(super) floor: usize,
 }
 
 /// One instruction's handler: runs the instruction at `ip` (whose opcode selected it) in the
-/// frame at `regs` with memory 0 at `mem`/`mem_len`, then the rest of the chain.
-///
-/// The last parameter is the lowest stack pointer at which the handler may still call the
-/// next one; it travels in a register, like the others, rather than in [`Chain`].
-type Handler =
-    fn(*const Op, *mut u64, *mut u8, usize, &mut Chain<'_>, usize) -> Result<(), TrapCode>;
+/// frame at `regs` with memory 0 at `mem`/`mem_len`, then the rest of the chain. Five
+/// pointer-sized parameters travel in registers on x86_64 and aarch64, which leaves the
+/// handlers the others (a sixth for the stack floor measured no faster, and made larger
+/// handlers save and restore a register).
+type Handler = fn(*const Op, *mut u64, *mut u8, usize, &mut Chain<'_>) -> Result<(), TrapCode>;
 
 /// The most stack a chain may use before it returns to the loop (it uses one frame when the
 /// handlers' calls to each other become jumps, as in optimized builds).
@@ -89,8 +91,8 @@ pub(super) fn run_chain(
     mem_len: usize,
     cx: &mut Chain<'_>,
 ) -> Result<(), TrapCode> {
-    let floor = stack_pointer().wrapping_sub(CHAIN_STACK);
-    dispatch(ip, regs, mem, mem_len, cx, floor)
+    cx.floor = stack_pointer().wrapping_sub(CHAIN_STACK);
+    dispatch(ip, regs, mem, mem_len, cx)
 }
 
 /// Calls the handler of the instruction at `ip`.
@@ -101,13 +103,12 @@ fn dispatch(
     mem: *mut u8,
     mem_len: usize,
     cx: &mut Chain<'_>,
-    floor: usize,
 ) -> Result<(), TrapCode> {
     // SAFETY: `ip` points at an instruction of the running function (see the module docs of
     // `exec`), and `Op` is `repr(u16)`: its first two bytes are its `Opcode`, which is below
     // `Op::COUNT`, the table's length.
     let handler = unsafe { *HANDLERS.get_unchecked(*(ip as *const u16) as usize) };
-    handler(ip, regs, mem, mem_len, cx, floor)
+    handler(ip, regs, mem, mem_len, cx)
 }
 
 /// Ends a handler: on to the next instruction's handler, unless the chain has used its stack.
@@ -118,13 +119,12 @@ fn next(
     mem: *mut u8,
     mem_len: usize,
     cx: &mut Chain<'_>,
-    floor: usize,
 ) -> Result<(), TrapCode> {
-    if stack_pointer() < floor {
+    if stack_pointer() < cx.floor {
         cx.ip = ip;
         return Ok(());
     }
-    dispatch(ip, regs, mem, mem_len, cx, floor)
+    dispatch(ip, regs, mem, mem_len, cx)
 }
 
 /// The handler of the instructions the loop runs itself: ends the chain there.
@@ -134,7 +134,6 @@ fn leave(
     _mem: *mut u8,
     _mem_len: usize,
     cx: &mut Chain<'_>,
-    _floor: usize,
 ) -> Result<(), TrapCode> {
     cx.ip = ip;
     Ok(())
@@ -145,7 +144,7 @@ fn leave(
 /// its handler, or to [`leave`]. `$dol` is `$`, for the macros defined inside each handler.
 macro_rules! handlers {
     (
-        $dol:tt [$ip:ident $regs:ident $mem:ident $mem_len:ident $cx:ident $floor:ident]
+        $dol:tt [$ip:ident $regs:ident $mem:ident $mem_len:ident $cx:ident]
         $( $name:ident($b:ident) => $body:expr ),* $(,)?
     ) => {
         $(
@@ -156,7 +155,6 @@ macro_rules! handlers {
                 $mem: *mut u8,
                 $mem_len: usize,
                 $cx: &mut Chain<'_>,
-                $floor: usize,
             ) -> Result<(), TrapCode> {
                 macro_rules! trap {
                     ($dol code:expr) => {{
@@ -181,7 +179,7 @@ macro_rules! handlers {
                 };
                 $body;
                 $ip = $ip.wrapping_add(1);
-                next($ip, $regs, $mem, $mem_len, $cx, $floor)
+                next($ip, $regs, $mem, $mem_len, $cx)
             }
         )*
 
@@ -202,12 +200,12 @@ macro_rules! handlers {
     };
 }
 
-handlers! { $ [ip regs mem mem_len cx floor]
+handlers! { $ [ip regs mem mem_len cx]
     // A call of a function of the current instance; the loop makes the others.
     Call(c) => {
         let d = c.func.wrapping_sub(cx.first_defined) as usize;
         if d >= cx.defined_len {
-            return leave(ip, regs, mem, mem_len, cx, floor);
+            return leave(ip, regs, mem, mem_len, cx);
         }
         // SAFETY: `d` is inside the slice `Env::defined_functions` returned, which the
         // environment keeps in place until `invoke` returns (its contract).
@@ -220,23 +218,23 @@ handlers! { $ [ip regs mem mem_len cx floor]
         ip = tri!(cx.stack.push_frame(f, args, cx.instance));
         cx.base = args;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(args);
-        return next(ip, regs, mem, mem_len, cx, floor);
+        return next(ip, regs, mem, mem_len, cx);
     },
     // A return to a caller in the same instance; the loop makes the others.
     Return(r) => {
         let frames = &cx.stack.frames;
         let Some(caller) = frames.len().checked_sub(2).map(|i| &frames[i]) else {
-            return leave(ip, regs, mem, mem_len, cx, floor);
+            return leave(ip, regs, mem, mem_len, cx);
         };
         if caller.instance != cx.instance {
-            return leave(ip, regs, mem, mem_len, cx, floor);
+            return leave(ip, regs, mem, mem_len, cx);
         }
         let (caller_ip, caller_base) = (caller.ip, caller.base);
         return_values!(r);
         cx.stack.frames.pop();
         cx.base = caller_base;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(caller_base);
-        return next(caller_ip, regs, mem, mem_len, cx, floor);
+        return next(caller_ip, regs, mem, mem_len, cx);
     },
     Br(b) => jump!(b.offset),
     BrIfEqz(b) => br_if_eqz!(b),
