@@ -1,5 +1,6 @@
 //! Frequent pairs of arithmetic instructions the interpreter runs in one dispatch
-//! (`i32.mul+i32.add` and the like): the second reading the first's result, the two
+//! (`i32.mul+i32.add` and the like): the second reading the first's result (as its first
+//! operand, its second, or both, which the interpreter forwards without the slot), the two
 //! independent, and the second overwriting the first's operand; against a model here, on
 //! every engine.
 
@@ -9,7 +10,7 @@ use support::engines;
 use wz::Runtime;
 
 /// (wasm type, first, second) for every fused pair.
-const PAIRS: [(&str, &str, &str); 8] = [
+const PAIRS: [(&str, &str, &str); 9] = [
     ("i32", "mul", "add"),
     ("i32", "add", "add"),
     ("i32", "add", "shl"),
@@ -18,6 +19,7 @@ const PAIRS: [(&str, &str, &str); 8] = [
     ("f64", "mul", "add"),
     ("f64", "mul", "sub"),
     ("f64", "mul", "mul"),
+    ("f64", "sub", "mul"),
 ];
 
 fn module() -> String {
@@ -28,6 +30,13 @@ fn module() -> String {
             r#"  ;; The second reads the first's result.
   (func (export "{name}_chain") (param $a {t}) (param $b {t}) (param $c {t}) (result {t})
     ({t}.{second} ({t}.{first} (local.get $a) (local.get $b)) (local.get $c)))
+  ;; The second reads the first's result as its second operand.
+  (func (export "{name}_rhs") (param $a {t}) (param $b {t}) (param $c {t}) (result {t})
+    ({t}.{second} (local.get $c) ({t}.{first} (local.get $a) (local.get $b))))
+  ;; The second reads the first's result twice.
+  (func (export "{name}_both") (param $a {t}) (param $b {t}) (result {t}) (local $x {t})
+    (local.set $x ({t}.{first} (local.get $a) (local.get $b)))
+    ({t}.{second} (local.get $x) (local.get $x)))
   ;; Independent: both results kept, returned combined by the model's rule (x, y).
   (func (export "{name}_apart") (param $a {t}) (param $b {t}) (param $c {t}) (result {t} {t})
     (local $x {t}) (local $y {t})
@@ -96,6 +105,8 @@ fn fused_pairs_compute_what_the_two_instructions_do() {
                 let chain = f("chain").typed::<(i32, i32, i32), i32>().unwrap();
                 let apart = f("apart").typed::<(i32, i32, i32), (i32, i32)>().unwrap();
                 let over = f("over").typed::<(i32, i32, i32), (i32, i32)>().unwrap();
+                let rhs = f("rhs").typed::<(i32, i32, i32), i32>().unwrap();
+                let both = f("both").typed::<(i32, i32), i32>().unwrap();
                 for a in ints {
                     for b in ints {
                         let c = a ^ 0x55;
@@ -110,6 +121,10 @@ fn fused_pairs_compute_what_the_two_instructions_do() {
                         assert_eq!(apart.call((a, b, c)).unwrap(), (x, y), "{what}");
                         let z = i32_op(second, x, b);
                         assert_eq!(over.call((a, b, c)).unwrap(), (z, x), "{what}");
+                        let r = i32_op(second, c, x);
+                        assert_eq!(rhs.call((a, b, c)).unwrap(), r, "{what}");
+                        let w = i32_op(second, x, x);
+                        assert_eq!(both.call((a, b)).unwrap(), w, "{what}");
                         checked += 1;
                     }
                 }
@@ -117,6 +132,8 @@ fn fused_pairs_compute_what_the_two_instructions_do() {
                 let chain = f("chain").typed::<(f64, f64, f64), f64>().unwrap();
                 let apart = f("apart").typed::<(f64, f64, f64), (f64, f64)>().unwrap();
                 let over = f("over").typed::<(f64, f64, f64), (f64, f64)>().unwrap();
+                let rhs = f("rhs").typed::<(f64, f64, f64), f64>().unwrap();
+                let both = f("both").typed::<(f64, f64), f64>().unwrap();
                 for a in floats {
                     for b in floats {
                         let c = b - 0.5;
@@ -130,11 +147,15 @@ fn fused_pairs_compute_what_the_two_instructions_do() {
                         assert!(same(gx, x) && same(gy, f64_op(second, c, a)), "{what}");
                         let (gz, gx) = over.call((a, b, c)).unwrap();
                         assert!(same(gz, f64_op(second, x, b)) && same(gx, x), "{what}");
+                        let r = rhs.call((a, b, c)).unwrap();
+                        assert!(same(r, f64_op(second, c, x)), "{what}");
+                        let w = both.call((a, b)).unwrap();
+                        assert!(same(w, f64_op(second, x, x)), "{what}");
                         checked += 1;
                     }
                 }
             }
         }
-        assert_eq!(checked, 5 * 64 + 3 * 64);
+        assert_eq!(checked, 5 * 64 + 4 * 64);
     }
 }

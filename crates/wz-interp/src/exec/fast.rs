@@ -402,52 +402,56 @@ handlers! { $ [ip regs mem mem_len cx]
     I32Ctz(u) => un!(u, |x| (x as u32).trailing_zeros() as u64),
     I32Popcnt(u) => un!(u, |x| (x as u32).count_ones() as u64),
     I32Add(b) => i32_add!(b),
-    I32MulThenAdd(a) => pair!(a, i32_mul, I32Add, i32_add),
-    I32AddThenAdd(a) => pair!(a, i32_add, I32Add, i32_add),
-    I32AddThenShl(a) => pair!(a, i32_add, I32Shl, i32_shl),
-    I32ShlThenAdd(a) => pair!(a, i32_shl, I32Add, i32_add),
-    I32RotlThenXor(a) => pair!(a, i32_rotl, I32Xor, i32_xor),
-    F64MulThenAdd(a) => pair!(a, f64_mul, F64Add, f64_add),
-    F64MulThenSub(a) => pair!(a, f64_mul, F64Sub, f64_sub),
-    F64MulThenMul(a) => pair!(a, f64_mul, F64Mul, f64_mul),
-    F64SubThenMul(a) => pair!(a, f64_sub, F64Mul, f64_mul),
+    I32MulThenAdd(a) => {
+        binary_pair!(a, u32, |x, y| x.wrapping_mul(y), I32Add, |p, q| p.wrapping_add(q))
+    },
+    I32AddThenAdd(a) => {
+        binary_pair!(a, u32, |x, y| x.wrapping_add(y), I32Add, |p, q| p.wrapping_add(q))
+    },
+    I32AddThenShl(a) => {
+        binary_pair!(a, u32, |x, y| x.wrapping_add(y), I32Shl, |p, q| p.wrapping_shl(q))
+    },
+    I32ShlThenAdd(a) => {
+        binary_pair!(a, u32, |x, y| x.wrapping_shl(y), I32Add, |p, q| p.wrapping_add(q))
+    },
+    I32RotlThenXor(a) => binary_pair!(a, u32, |x, y| x.rotate_left(y), I32Xor, |p, q| p ^ q),
+    F64MulThenAdd(a) => binary_pair!(a, f64, |x, y| x * y, F64Add, |p, q| p + q),
+    F64MulThenSub(a) => binary_pair!(a, f64, |x, y| x * y, F64Sub, |p, q| p - q),
+    F64MulThenMul(a) => binary_pair!(a, f64, |x, y| x * y, F64Mul, |p, q| p * q),
+    F64SubThenMul(a) => binary_pair!(a, f64, |x, y| x - y, F64Mul, |p, q| p * q),
     I32AddThenStore(a) => pair!(a, i32_add, I32Store, i32_store),
     F64AddThenStore(a) => pair!(a, f64_add, F64Store, f64_store),
-    F64LoadThenMul(l) => pair!(l, f64_load, F64Mul, f64_mul),
-    I32Load8UThenAdd(l) => pair!(l, i32_load8_u, I32Add, i32_add),
+    F64LoadThenMul(l) => {
+        let v = u64::from_le_bytes(read_at!(plain_addr!(l), 8));
+        set!(l.dst, v);
+        then_binary!(l.dst, v, F64Mul, f64, |p, q| p * q);
+    },
+    I32Load8UThenAdd(l) => {
+        let v = read_at!(plain_addr!(l), 1)[0] as u64;
+        set!(l.dst, v);
+        then_binary!(l.dst, v, I32Add, u32, |p, q| p.wrapping_add(q));
+    },
     I32Load8UThenBrIfEqz(l) => pair!(l, i32_load8_u, BrIfEqz, br_if_eqz),
     Load8USumThenLoad8USum(l) => pair!(l, load8_u_sum, Load8USum, load8_u_sum),
     Load8USumThenBrEq(l) => pair!(l, load8_u_sum, BrI32Eq, br_i32_eq),
     I32AddBrEq(a) => add_then_branch!(a, BrI32Eq, |b| i32_of!(b.lhs) == i32_of!(b.rhs)),
     I32AddBrNe(a) => add_then_branch!(a, BrI32Ne, |b| i32_of!(b.lhs) != i32_of!(b.rhs)),
     I32AddBrLtS(a) => {
-        add_then_branch!(a, BrI32LtS, |b| (i32_of!(b.lhs) as i32)
-            < i32_of!(b.rhs) as i32)
+        add_then_branch!(a, BrI32LtS, |b| (i32_of!(b.lhs) as i32) < i32_of!(b.rhs) as i32)
     },
-    I32AddBrLtU(a) => {
-        add_then_branch!(a, BrI32LtU, |b| i32_of!(b.lhs) < i32_of!(b.rhs))
-    },
+    I32AddBrLtU(a) => add_then_branch!(a, BrI32LtU, |b| i32_of!(b.lhs) < i32_of!(b.rhs)),
     I32AddBrGtS(a) => {
-        add_then_branch!(a, BrI32GtS, |b| i32_of!(b.lhs) as i32
-            > i32_of!(b.rhs) as i32)
+        add_then_branch!(a, BrI32GtS, |b| i32_of!(b.lhs) as i32 > i32_of!(b.rhs) as i32)
     },
-    I32AddBrGtU(a) => {
-        add_then_branch!(a, BrI32GtU, |b| i32_of!(b.lhs) > i32_of!(b.rhs))
-    },
+    I32AddBrGtU(a) => add_then_branch!(a, BrI32GtU, |b| i32_of!(b.lhs) > i32_of!(b.rhs)),
     I32AddBrLeS(a) => {
-        add_then_branch!(a, BrI32LeS, |b| i32_of!(b.lhs) as i32
-            <= i32_of!(b.rhs) as i32)
+        add_then_branch!(a, BrI32LeS, |b| i32_of!(b.lhs) as i32 <= i32_of!(b.rhs) as i32)
     },
-    I32AddBrLeU(a) => {
-        add_then_branch!(a, BrI32LeU, |b| i32_of!(b.lhs) <= i32_of!(b.rhs))
-    },
+    I32AddBrLeU(a) => add_then_branch!(a, BrI32LeU, |b| i32_of!(b.lhs) <= i32_of!(b.rhs)),
     I32AddBrGeS(a) => {
-        add_then_branch!(a, BrI32GeS, |b| i32_of!(b.lhs) as i32
-            >= i32_of!(b.rhs) as i32)
+        add_then_branch!(a, BrI32GeS, |b| i32_of!(b.lhs) as i32 >= i32_of!(b.rhs) as i32)
     },
-    I32AddBrGeU(a) => {
-        add_then_branch!(a, BrI32GeU, |b| i32_of!(b.lhs) >= i32_of!(b.rhs))
-    },
+    I32AddBrGeU(a) => add_then_branch!(a, BrI32GeU, |b| i32_of!(b.lhs) >= i32_of!(b.rhs)),
     I32AddBrIfEqz(a) => add_then_branch!(a, BrIfEqz, |b| i32_of!(b.cond) == 0),
     I32AddBrIfNez(a) => add_then_branch!(a, BrIfNez, |b| i32_of!(b.cond) != 0),
     I32Sub(b) => bin_i32!(b, |x, y| x.wrapping_sub(y)),
