@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use wz_ir::TrapCode;
 
@@ -24,6 +25,16 @@ pub enum Callee<'a> {
     },
 }
 
+/// Where metered code's limits live, for an interpreter that checks them without calling the
+/// environment (see [`Env::meter`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Meter {
+    /// The fuel counter: charging adds to it, and the call is out of fuel once it is above 0.
+    pub fuel: *mut i64,
+    /// The interrupt word: the call is interrupted once its lowest bit is set.
+    pub interrupt: *const AtomicU64,
+}
+
 /// Everything the interpreter reaches outside its own stack: the *current* instance's memory,
 /// globals, tables and segments, and the functions it can call.
 ///
@@ -46,6 +57,12 @@ pub enum Callee<'a> {
 /// and reads from it until then. An implementation must keep each such `Arc<Code>` alive, and
 /// each such slice in place and unchanged, until then (the store never drops a function or a
 /// module's function list while it may run).
+///
+/// When [`Env::meter`] returns a [`Meter`], the interpreter charges fuel and checks limits
+/// through its pointers instead of [`Env::consume_fuel`] and [`Env::check_limits`], which
+/// must mean exactly what [`Meter`] describes; it uses the pointers only until it next calls
+/// any method of the environment, and they must be valid (and `fuel` not otherwise
+/// referenced) until then.
 #[allow(unsafe_code)] // declaring the contract above; the crate's other `unsafe` is in exec.rs
 pub unsafe trait Env {
     /// The error a call can end with. Traps convert into it; host functions may return others.
@@ -156,6 +173,11 @@ pub unsafe trait Env {
         _type_index: u32,
     ) -> Result<Callee<'_>, TrapCode> {
         Err(TrapCode::TableOutOfBounds)
+    }
+    /// The counters [`Env::consume_fuel`] and [`Env::check_limits`] work on, if the
+    /// interpreter may use them directly (see the safety contract). The default: none.
+    fn meter(&mut self) -> Option<Meter> {
+        None
     }
     /// Charges `amount` fuel (code lowered with fuel metering; see [`wz_ir::Metering`]).
     fn consume_fuel(&mut self, _amount: u32) {}

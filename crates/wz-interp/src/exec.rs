@@ -38,6 +38,7 @@ use crate::simd::{
     self, all_true, bitmask, cmp, convert, convert2, get, map, narrow, pairwise, replace, splat,
     zip,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Bounds on the interpreter's stack; exceeding either traps with
 /// [`TrapCode::StackOverflow`].
@@ -1068,8 +1069,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                 if !fast::IN_CHAIN[op.opcode() as usize] {
                     unreachable!("wz-interp runs no `{}` instruction", op.mnemonic());
                 }
+                let meter = env.meter();
                 let mut chain = fast::Chain {
                     ip,
+                    fuel: meter.map_or(std::ptr::null_mut(), |m| m.fuel),
+                    interrupt: meter.map_or(std::ptr::null(), |m| m.interrupt),
                     stack: &mut *stack,
                     base,
                     instance,

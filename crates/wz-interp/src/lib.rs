@@ -52,6 +52,6 @@ mod exec;
 mod num;
 mod simd;
 
-pub use env::{Callee, Env};
+pub use env::{Callee, Env, Meter};
 pub use exec::{Code, Stack, StackLimits, TraceFrame, invoke};
 pub use wz_ir::TrapCode;

@@ -73,6 +73,15 @@ unsafe impl Env for Exec<'_> {
         *fuel = fuel.wrapping_add(amount as i64);
     }
 
+    fn meter(&mut self) -> Option<wz_interp::Meter> {
+        // What `consume_fuel` and `check_limits` work on; `vm` is boxed, so the addresses
+        // hold while the store is borrowed for the call.
+        Some(wz_interp::Meter {
+            fuel: &mut self.store.vm.fuel,
+            interrupt: self.store.vm.interrupt,
+        })
+    }
+
     fn check_limits(&mut self) -> Result<(), TrapCode> {
         if self.store.vm.fuel > 0 {
             return Err(TrapCode::OutOfFuel);

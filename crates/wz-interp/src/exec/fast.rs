@@ -36,6 +36,10 @@ pub(super) struct Chain<'a> {
     pub(super) first_defined: u32,
     pub(super) defined: *const Arc<Code>,
     pub(super) defined_len: usize,
+    /// `Env::meter`'s counters, null without them (the loop then charges fuel and checks
+    /// limits through the environment).
+    pub(super) fuel: *mut i64,
+    pub(super) interrupt: *const AtomicU64,
     /// The lowest stack pointer at which a handler may still call the next one (set by
     /// [`run_chain`]).
     pub(super) floor: usize,
@@ -201,6 +205,31 @@ macro_rules! handlers {
 }
 
 handlers! { $ [ip regs mem mem_len cx]
+    Fuel(f) => {
+        if cx.fuel.is_null() {
+            return leave(ip, regs, mem, mem_len, cx);
+        }
+        // SAFETY: `Env::meter` gave the counter for use until the next call of the
+        // environment, and the chain calls none.
+        unsafe { *cx.fuel = (*cx.fuel).wrapping_add(f.amount as i64) };
+    },
+    // `Env::consume_fuel` then `Env::check_limits`, as `Meter` defines them.
+    Check(f) => {
+        if cx.fuel.is_null() {
+            return leave(ip, regs, mem, mem_len, cx);
+        }
+        // SAFETY: as for `Fuel`; the interrupt word is valid as long as the counter.
+        let (fuel, interrupted) = unsafe {
+            *cx.fuel = (*cx.fuel).wrapping_add(f.amount as i64);
+            (*cx.fuel, (*cx.interrupt).load(Ordering::Relaxed) & 1 != 0)
+        };
+        if fuel > 0 {
+            trap!(TrapCode::OutOfFuel);
+        }
+        if interrupted {
+            trap!(TrapCode::Interrupted);
+        }
+    },
     // A call of a function of the current instance; the loop makes the others.
     Call(c) => {
         let d = c.func.wrapping_sub(cx.first_defined) as usize;
