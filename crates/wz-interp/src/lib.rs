@@ -45,8 +45,8 @@
 
 mod env;
 // The one module with `unsafe`: unchecked operand, instruction and memory access in the
-// dispatch loop and its instruction handlers, sound because every function it runs was checked (`Code`) and `Env` (an
-// `unsafe trait`) promises when memory may change.
+// dispatch loop and its instruction handlers, sound because every function it runs was
+// checked (`Code`) and `Env` (an `unsafe trait`) promises when memory may change.
 #[allow(unsafe_code)]
 mod exec;
 mod num;
