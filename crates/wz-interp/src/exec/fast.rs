@@ -1,9 +1,12 @@
-//! The instructions that need nothing but the frame's slots and memory 0, each in its own
-//! handler function that ends by calling the next instruction's handler.
+//! The instructions that need nothing but the frame's slots, memory 0, the stack (calls and
+//! returns inside the instance) and the fuel counter, each in its own handler function that
+//! ends by calling the next instruction's handler.
 //!
-//! The dispatch loop in [`super::run`] runs calls, returns and everything that reaches the
-//! environment (globals, tables, `memory.grow`, fuel, listeners) itself, and hands every
-//! other instruction to [`run_chain`]. There each instruction has a handler, and a handler
+//! The dispatch loop in [`super::run`] runs everything that reaches the environment (host
+//! and cross-instance calls, globals, tables, `memory.grow`, listeners, and fuel when the
+//! environment gives no [`Meter`](crate::Meter)) itself, and hands every other instruction
+//! to [`run_chain`]. A handler meeting a case it does not take (a call out of the instance,
+//! say) ends the chain at that instruction, and the loop runs it. There each instruction has a handler, and a handler
 //! ends by looking up the handler of the next instruction in [`HANDLERS`] (indexed by the
 //! `u16` [`Opcode`] every [`Op`] starts with) and calling it as its last act. An optimizing
 //! build turns that call into a jump, so every handler has its own indirect jump, which the
@@ -46,9 +49,9 @@ pub(super) struct Chain<'a> {
 }
 
 /// One instruction's handler: runs the instruction at `ip` (whose opcode selected it) in the
-/// frame at `regs` with memory 0 at `mem`/`mem_len`, then the rest of the chain. Five
-/// pointer-sized parameters travel in registers on x86_64 and aarch64, which leaves the
-/// handlers the others (a sixth for the stack floor measured no faster, and made larger
+/// frame at `regs` with memory 0 at `mem`/`mem_len`, then the rest of the chain. The five
+/// parameters travel in registers on x86_64 and aarch64, leaving the handlers the remaining
+/// scratch registers (a sixth, for the stack floor, measured no faster and made larger
 /// handlers save and restore a register).
 type Handler = fn(*const Op, *mut u64, *mut u8, usize, &mut Chain<'_>) -> Result<(), TrapCode>;
 
