@@ -592,7 +592,7 @@ macro_rules! accessors {
             }};
         }
         /// The first instruction of a pair (its operands `$a`), then the next one if that is
-        /// `Op::$next` (see `Op::I32MulThenAdd`).
+        /// `Op::$next` (see `Op::I32AddThenStore`).
         macro_rules! pair {
             ($dol a:expr, $dol first:ident, $dol next:ident, $dol second:ident) => {{
                 $dol first!($dol a);
@@ -609,39 +609,9 @@ macro_rules! accessors {
                 bin_i32!($dol b, |x, y| x.wrapping_add(y))
             };
         }
-        macro_rules! i32_mul {
-            ($dol b:expr) => {
-                bin_i32!($dol b, |x, y| x.wrapping_mul(y))
-            };
-        }
-        macro_rules! i32_shl {
-            ($dol b:expr) => {
-                bin_i32!($dol b, |x, y| x.wrapping_shl(y))
-            };
-        }
-        macro_rules! i32_xor {
-            ($dol b:expr) => {
-                bin_i32!($dol b, |x, y| x ^ y)
-            };
-        }
-        macro_rules! i32_rotl {
-            ($dol b:expr) => {
-                bin_i32!($dol b, |x, y| x.rotate_left(y))
-            };
-        }
         macro_rules! f64_add {
             ($dol b:expr) => {
                 bin_f64!($dol b, |x, y| x + y)
-            };
-        }
-        macro_rules! f64_sub {
-            ($dol b:expr) => {
-                bin_f64!($dol b, |x, y| x - y)
-            };
-        }
-        macro_rules! f64_mul {
-            ($dol b:expr) => {
-                bin_f64!($dol b, |x, y| x * y)
             };
         }
         macro_rules! f64_store {
@@ -652,11 +622,6 @@ macro_rules! accessors {
         macro_rules! i32_store {
             ($dol s:expr) => {
                 store!($dol s, 4, |v| (v as u32).to_le_bytes())
-            };
-        }
-        macro_rules! f64_load {
-            ($dol l:expr) => {
-                load!($dol l, 8, |b| u64::from_le_bytes(b))
             };
         }
         macro_rules! i32_load8_u {
