@@ -82,14 +82,32 @@ const SPARE_SLOTS: usize = 2;
 #[derive(Debug)]
 pub struct Code {
     func: Function,
+    /// `func.ops`, each with the handler that runs it in the chain (see `fast`).
+    insts: Box<[Inst]>,
 }
 
 impl Code {
     /// Checks `func` ([`Function::verify`]) and wraps it.
     pub fn new(func: Function) -> Result<Code, LowerError> {
         func.verify()?;
-        Ok(Code { func })
+        let insts = func
+            .ops
+            .iter()
+            .map(|&op| Inst {
+                handler: fast::handler(op),
+                op,
+            })
+            .collect();
+        Ok(Code { func, insts })
     }
+}
+
+/// An instruction as the interpreter runs it: its handler in the chain next to it, so that
+/// moving on to an instruction takes one load of its handler (see `fast`).
+#[derive(Debug, Clone, Copy)]
+struct Inst {
+    handler: fast::Handler,
+    op: Op,
 }
 
 impl Deref for Code {
@@ -107,7 +125,7 @@ struct Frame {
     /// the first one, and [`Env`] promises the same for every callee it hands out.
     func: *const Code,
     /// Where to continue when this frame is resumed (while it runs: not kept up to date).
-    ip: *const Op,
+    ip: *const Inst,
     base: usize,
     instance: u32,
 }
@@ -121,7 +139,7 @@ impl Frame {
 
     /// The index in `ops` of the instruction `ip` points at.
     fn pc(&self) -> usize {
-        (self.ip as usize).wrapping_sub(self.code().ops.as_ptr() as usize) / size_of::<Op>()
+        (self.ip as usize).wrapping_sub(self.code().insts.as_ptr() as usize) / size_of::<Inst>()
     }
 }
 
@@ -203,7 +221,7 @@ impl Stack {
 
     /// Ends a failed call: the innermost frame failed at `ip`; the frames move to the trace.
     #[cold]
-    fn fail(&mut self, ip: *const Op) {
+    fn fail(&mut self, ip: *const Inst) {
         if let Some(frame) = self.frames.last_mut() {
             frame.ip = ip;
         }
@@ -265,7 +283,7 @@ impl Stack {
         func: *const Code,
         base: usize,
         instance: u32,
-    ) -> Result<*const Op, TrapCode> {
+    ) -> Result<*const Inst, TrapCode> {
         if self.frames.len() >= self.limits.max_frames {
             return Err(TrapCode::StackOverflow);
         }
@@ -283,7 +301,7 @@ impl Stack {
         } else {
             cells.copy_from_slice(init);
         }
-        let ip = code.ops.as_ptr();
+        let ip = code.insts.as_ptr();
         self.frames.push(Frame {
             func,
             ip,
@@ -546,7 +564,7 @@ macro_rules! accessors {
             ) => {{
                 // SAFETY: the first of a pair is never last (`Code` checked that the last
                 // instruction is `return`, `br` or `trap`), so the next one exists.
-                if let Op::$dol next(b) = unsafe { *$ip.add(1) } {
+                if let Op::$dol next(b) = unsafe { (*$ip.add(1)).op } {
                     $ip = $ip.wrapping_add(1);
                     let $dol p = <$dol t as Bits>::from_slot(fwd!(b.lhs, $dol dst, $dol v));
                     let $dol q = <$dol t as Bits>::from_slot(fwd!(b.rhs, $dol dst, $dol v));
@@ -578,7 +596,7 @@ macro_rules! accessors {
                 set!($dol a.dst, i32_of!($dol a.lhs).wrapping_add(i32_of!($dol a.rhs)) as u64);
                 // SAFETY: the add is not the last instruction (`Code` checked that the last one
                 // is `return`, `br` or `trap`), so the next one exists.
-                if let Op::$dol kind($dol b) = unsafe { *$ip.add(1) } {
+                if let Op::$dol kind($dol b) = unsafe { (*$ip.add(1)).op } {
                     // Now at the branch: continue after it, or at its target.
                     $ip = $ip.wrapping_add(1);
                     if $dol e {
@@ -598,7 +616,7 @@ macro_rules! accessors {
                 $dol first!($dol a);
                 // SAFETY: the first of a pair is never last (`Code` checked that the last
                 // instruction is `return`, `br` or `trap`), so the next one exists.
-                if let Op::$dol next(b) = unsafe { *$ip.add(1) } {
+                if let Op::$dol next(b) = unsafe { (*$ip.add(1)).op } {
                     $ip = $ip.wrapping_add(1);
                     $dol second!(b);
                 }
@@ -804,7 +822,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let mut base = frame.base;
     let mut instance = frame.instance;
     // The next instruction of the running function (kept alive as `Frame::func` says).
-    let mut ip: *const Op = frame.ip;
+    let mut ip: *const Inst = frame.ip;
     let mut regs: *mut u64 = stack.slots.as_mut_ptr().wrapping_add(base);
     let memory = env.memory();
     let mut mem_len = memory.len();
@@ -907,7 +925,7 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
         // (see `Frame::func`): it starts at the first instruction and moves to the next one,
         // to branch targets and to `br_table` entries, all of which `Code` checked exist
         // (and the last instruction does not fall through).
-        let op = unsafe { *ip };
+        let op = unsafe { (*ip).op };
         match op {
             Op::Trap(t) => trap!(TrapCode::from_u8(t.code as u8).unwrap_or(TrapCode::Unreachable)),
             Op::Fuel(f) => env.consume_fuel(f.amount),
