@@ -90,16 +90,132 @@ impl Code {
     /// Checks `func` ([`Function::verify`]) and wraps it.
     pub fn new(func: Function) -> Result<Code, LowerError> {
         func.verify()?;
+        let acc_in = accumulator_operands(&func.ops);
         let insts = func
             .ops
             .iter()
-            .map(|&op| Inst {
-                handler: fast::handler(op),
+            .zip(acc_in)
+            .map(|(&op, acc_in)| Inst {
+                handler: fast::handler(op, acc_in),
                 op,
             })
             .collect();
         Ok(Code { func, insts })
     }
+}
+
+/// Which operand of each instruction its handler can take from the accumulator instead of
+/// its slot: 1 for the first, 2 for the second (as [`acc_operands`] orders them), 0 for none.
+///
+/// Every slot write also leaves the value in the accumulator, which the chain passes from
+/// handler to handler in a register; an operand read from there does not wait for the
+/// previous instruction's store to reach memory. That is valid only where the accumulator
+/// surely holds that slot: when the instruction runs only right after the one before it
+/// (it is no branch target or `br_table` entry), and every handler that can run that one
+/// leaves the slot there ([`produces`] for one instruction, [`pair_produces`] for a fused
+/// pair ending with it).
+fn accumulator_operands(ops: &[Op]) -> Vec<u8> {
+    let n = ops.len();
+    let mut entered = vec![false; n];
+    for (pc, op) in ops.iter().enumerate() {
+        let mut op = *op;
+        op.visit_branches(&mut |b| {
+            if let Some(t) = entered.get_mut(b.target(pc)) {
+                *t = true;
+            }
+        });
+        if let Op::BrTable(t) = op {
+            for e in entered.iter_mut().skip(pc + 1).take(t.len as usize) {
+                *e = true;
+            }
+        }
+    }
+    let mut out = vec![0; n];
+    for j in 1..n {
+        if entered[j] {
+            continue;
+        }
+        // The handlers that can run right before `j`: a fused pair ending at `j - 1`, and
+        // `j - 1` on its own unless it is surely that pair's second half.
+        let pair = j >= 2 && fuses(ops[j - 2], ops[j - 1]);
+        let produced = if pair {
+            let both = pair_produces(ops[j - 2], ops[j - 1]);
+            if entered[j - 1] && produces(ops[j - 1]) != both {
+                continue;
+            }
+            both
+        } else {
+            produces(ops[j - 1])
+        };
+        let Some(s) = produced else {
+            continue;
+        };
+        let [first, second] = acc_operands(ops[j]);
+        out[j] = if first == Some(s) {
+            1
+        } else if second == Some(s) {
+            2
+        } else {
+            0
+        };
+    }
+    out
+}
+
+/// Whether `op` is the first of a fused pair (named `first+second`), whose handler may run
+/// the instruction after it too.
+fn is_fused(op: Op) -> bool {
+    op.mnemonic().contains('+')
+}
+
+/// Whether `first`'s handler runs `second` too (when `second` follows it): `first` is a
+/// fused pair `a+b` and `second` is a `b`.
+fn fuses(first: Op, second: Op) -> bool {
+    first
+        .mnemonic()
+        .split_once('+')
+        .is_some_and(|(_, b)| b == second.mnemonic())
+}
+
+/// The slot a fused pair's handler leaves in the accumulator after running both: its
+/// second instruction's result, or the first's when the second has none (a store or a
+/// branch, not taken).
+fn pair_produces(mut first: Op, mut second: Op) -> Option<Slot> {
+    if !fast::IN_CHAIN[first.opcode() as usize] {
+        return None;
+    }
+    second.result_mut().or(first.result_mut()).map(|s| *s)
+}
+
+/// The slot whose value `op`'s handler leaves in the accumulator when it continues with the
+/// next instruction: the result of a plain `dst = f(operands)` instruction the chain runs
+/// (its last write; `v128` results write their low cell last). A group of `copy`
+/// instructions runs in one handler, whose last write is the last copy's, so each `copy`
+/// still qualifies.
+fn produces(mut op: Op) -> Option<Slot> {
+    if !fast::IN_CHAIN[op.opcode() as usize] || is_fused(op) {
+        return None;
+    }
+    op.result_mut().map(|s| *s)
+}
+
+/// The first two slot operands of `op` after its result, in field order: `lhs`, `rhs` of a
+/// binary instruction, `src` of a unary one, `addr` and `value` of loads and stores, `base`
+/// and `index` of the `.sum` forms, `cond` of `br_if`. These are the operands the shared
+/// instruction macros read with `in1!` and `in2!`; a handler that reads an operand
+/// otherwise reads its slot, which is always right.
+fn acc_operands(mut op: Op) -> [Option<Slot>; 2] {
+    // The result, when there is one, is the first field.
+    let skip = op.result_mut().is_some() as usize;
+    let mut slots = [None; 2];
+    let mut i: usize = 0;
+    op.visit_slots(&mut |s| {
+        if let Some(cell) = i.checked_sub(skip).and_then(|k| slots.get_mut(k)) {
+            *cell = Some(*s);
+        }
+        i += 1;
+    });
+    slots
 }
 
 /// An instruction as the interpreter runs it: its handler in the chain next to it, so that
@@ -419,7 +535,7 @@ fn wide(bytes: [u8; 8]) -> u128 {
 /// variables; `$dol` is `$`, for the inner macros' own parameters. Each context defines
 /// `trap!` (and `tri!`) itself.
 macro_rules! accessors {
-    ($dol:tt $ip:ident $regs:ident $mem:ident $mem_len:ident) => {
+    ($dol:tt $ip:ident $regs:ident $mem:ident $mem_len:ident $acc:ident $acc_in:ident) => {
         macro_rules! get {
             ($dol s:expr) => {
                 // SAFETY: `$s` is below the running function's `frame_size` (checked by `Code`),
@@ -444,12 +560,27 @@ macro_rules! accessors {
                 }
             };
         }
+        /// Writes a slot; the value also stays in `acc` (see `fast`'s accumulator).
         macro_rules! set {
             ($dol s:expr, $dol v:expr) => {{
                 let v = $dol v;
                 // SAFETY: as in `get!`.
                 unsafe { *$regs.add($dol s.0 as usize) = v };
+                $acc = v;
             }};
+        }
+        /// The first operand slot of an instruction (see `Code::new`'s `acc_operands`):
+        /// `acc` when this handler is the variant that takes it from there (`acc_in` 1).
+        macro_rules! in1 {
+            ($dol s:expr) => {
+                if $acc_in == 1 { $acc } else { get!($dol s) }
+            };
+        }
+        /// The second operand slot, from `acc` when `acc_in` is 2.
+        macro_rules! in2 {
+            ($dol s:expr) => {
+                if $acc_in == 2 { $acc } else { get!($dol s) }
+            };
         }
         /// Continues at the instruction `offset` away from the current one. Branches end their
         /// body like any other instruction (the step to the next instruction follows).
@@ -464,6 +595,27 @@ macro_rules! accessors {
                 get!($dol s) as u32
             };
         }
+        /// The bits of a slot as each type (the conversions `cmp!` applies to its operands).
+        macro_rules! u32_bits {
+            ($dol v:expr) => {
+                $dol v as u32
+            };
+        }
+        macro_rules! u64_bits {
+            ($dol v:expr) => {
+                $dol v
+            };
+        }
+        macro_rules! f32_bits {
+            ($dol v:expr) => {
+                f32::from_bits($dol v as u32)
+            };
+        }
+        macro_rules! f64_bits {
+            ($dol v:expr) => {
+                f64::from_bits($dol v)
+            };
+        }
         macro_rules! f32_of {
             ($dol s:expr) => {
                 f32::from_bits(get!($dol s) as u32)
@@ -476,65 +628,65 @@ macro_rules! accessors {
         }
         macro_rules! bin_i32 {
             ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = i32_of!($dol b.lhs);
-                let $dol y = i32_of!($dol b.rhs);
+                let $dol x = in1!($dol b.lhs) as u32;
+                let $dol y = in2!($dol b.rhs) as u32;
                 set!($dol b.dst, ($dol e) as u32 as u64);
             }};
         }
         macro_rules! bin_i64 {
             ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = get!($dol b.lhs);
-                let $dol y = get!($dol b.rhs);
+                let $dol x = in1!($dol b.lhs);
+                let $dol y = in2!($dol b.rhs);
                 set!($dol b.dst, ($dol e) as u64);
             }};
         }
         macro_rules! cmp {
             ($dol b:expr, $dol of:ident, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = $dol of!($dol b.lhs) as $dol t;
-                let $dol y = $dol of!($dol b.rhs) as $dol t;
+                let $dol x = $dol of!(in1!($dol b.lhs)) as $dol t;
+                let $dol y = $dol of!(in2!($dol b.rhs)) as $dol t;
                 set!($dol b.dst, ($dol e) as u64);
             }};
         }
         macro_rules! bin_f32 {
             ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = f32_of!($dol b.lhs);
-                let $dol y = f32_of!($dol b.rhs);
+                let $dol x = f32::from_bits(in1!($dol b.lhs) as u32);
+                let $dol y = f32::from_bits(in2!($dol b.rhs) as u32);
                 let r: f32 = $dol e;
                 set!($dol b.dst, r.to_bits() as u64);
             }};
         }
         macro_rules! bin_f64 {
             ($dol b:expr, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = f64_of!($dol b.lhs);
-                let $dol y = f64_of!($dol b.rhs);
+                let $dol x = f64::from_bits(in1!($dol b.lhs));
+                let $dol y = f64::from_bits(in2!($dol b.rhs));
                 let r: f64 = $dol e;
                 set!($dol b.dst, r.to_bits());
             }};
         }
         macro_rules! un {
             ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
-                let $dol x = get!($dol u.src);
+                let $dol x = in1!($dol u.src);
                 set!($dol u.dst, $dol e);
             }};
         }
         macro_rules! un_f32 {
             ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
-                let $dol x = f32::from_bits(get!($dol u.src) as u32);
+                let $dol x = f32::from_bits(in1!($dol u.src) as u32);
                 let r: f32 = $dol e;
                 set!($dol u.dst, r.to_bits() as u64);
             }};
         }
         macro_rules! un_f64 {
             ($dol u:expr, |$dol x:ident| $dol e:expr) => {{
-                let $dol x = f64::from_bits(get!($dol u.src));
+                let $dol x = f64::from_bits(in1!($dol u.src));
                 let r: f64 = $dol e;
                 set!($dol u.dst, r.to_bits());
             }};
         }
         macro_rules! branch_cmp {
             ($dol b:expr, $dol t:ty, |$dol x:ident, $dol y:ident| $dol e:expr) => {{
-                let $dol x = get!($dol b.lhs) as $dol t;
-                let $dol y = get!($dol b.rhs) as $dol t;
+                let $dol x = in1!($dol b.lhs) as $dol t;
+                let $dol y = in2!($dol b.rhs) as $dol t;
                 if $dol e {
                     jump!($dol b.offset);
                 }
@@ -580,8 +732,8 @@ macro_rules! accessors {
                 $dol a:expr, $dol t:ident, |$dol x:ident, $dol y:ident| $dol first:expr,
                 $dol next:ident, |$dol p:ident, $dol q:ident| $dol second:expr
             ) => {{
-                let $dol x = <$dol t as Bits>::from_slot(get!($dol a.lhs));
-                let $dol y = <$dol t as Bits>::from_slot(get!($dol a.rhs));
+                let $dol x = <$dol t as Bits>::from_slot(in1!($dol a.lhs));
+                let $dol y = <$dol t as Bits>::from_slot(in2!($dol a.rhs));
                 let v: $dol t = $dol first;
                 let v = v.to_slot();
                 set!($dol a.dst, v);
@@ -593,7 +745,7 @@ macro_rules! accessors {
         /// operands from their slots: its outcome is predicted, so it waits for no load.
         macro_rules! add_then_branch {
             ($dol a:expr, $dol kind:ident, |$dol b:ident| $dol e:expr) => {{
-                set!($dol a.dst, i32_of!($dol a.lhs).wrapping_add(i32_of!($dol a.rhs)) as u64);
+                set!($dol a.dst, (in1!($dol a.lhs) as u32).wrapping_add(in2!($dol a.rhs) as u32) as u64);
                 // SAFETY: the add is not the last instruction (`Code` checked that the last one
                 // is `return`, `br` or `trap`), so the next one exists.
                 if let Op::$dol kind($dol b) = unsafe { (*$ip.add(1)).op } {
@@ -618,6 +770,9 @@ macro_rules! accessors {
                 // instruction is `return`, `br` or `trap`), so the next one exists.
                 if let Op::$dol next(b) = unsafe { (*$ip.add(1)).op } {
                     $ip = $ip.wrapping_add(1);
+                    // The second instruction reads its operands from their slots. (An
+                    // assignment: a `let` here would bind a name `in1!` does not see.)
+                    $acc_in = 0;
                     $dol second!(b);
                 }
             }};
@@ -659,7 +814,7 @@ macro_rules! accessors {
         }
         macro_rules! br_if_eqz {
             ($dol b:expr) => {
-                if i32_of!($dol b.cond) == 0 {
+                if in1!($dol b.cond) as u32 == 0 {
                     jump!($dol b.offset);
                 }
             };
@@ -693,19 +848,19 @@ macro_rules! accessors {
         /// The address `base + index` of the fused `*.sum` accesses.
         macro_rules! sum_addr {
             ($dol a:expr) => {
-                (i32_of!($dol a.base).wrapping_add(i32_of!($dol a.index))) as u64
+                ((in1!($dol a.base) as u32).wrapping_add(in2!($dol a.index) as u32)) as u64
             };
         }
         /// The address `(addr << $shift) + offset` of the fused `*.scaled` accesses.
         macro_rules! scaled_addr {
             ($dol a:expr, $dol shift:literal) => {
-                (i32_of!($dol a.addr) << $dol shift) as u64 + $dol a.offset as u64
+                ((in1!($dol a.addr) as u32) << $dol shift) as u64 + $dol a.offset as u64
             };
         }
         /// The address `addr + offset` of a plain load or store.
         macro_rules! plain_addr {
             ($dol a:expr) => {
-                (get!($dol a.addr) as u32 as u64) + $dol a.offset as u64
+                (in1!($dol a.addr) as u32 as u64) + $dol a.offset as u64
             };
         }
         /// `$n` bytes at `$ea`, converted by `$e`, into `$dst`.
@@ -722,7 +877,7 @@ macro_rules! accessors {
         }
         macro_rules! store {
             ($dol s:expr, $dol n:literal, |$dol v:ident| $dol e:expr) => {{
-                let $dol v = get!($dol s.value);
+                let $dol v = in2!($dol s.value);
                 write_at!(plain_addr!($dol s), $dol n, $dol e)
             }};
         }
@@ -738,8 +893,9 @@ macro_rules! accessors {
         macro_rules! set128 {
             ($dol s:expr, $dol v:expr) => {{
                 let v: u128 = $dol v;
-                set!($dol s, v as u64);
                 set!($dol s.offset(1), (v >> 64) as u64);
+                // The low half last: `acc` holds what the result slot does.
+                set!($dol s, v as u64);
             }};
         }
         macro_rules! v_un {
@@ -816,7 +972,9 @@ macro_rules! accessors {
 mod fast;
 
 /// Executes until the bottom frame returns.
-#[allow(unused_macros)] // `accessors!` defines more than the loop's own instructions use
+// `accessors!` defines more than the loop's own instructions use, and writes the accumulator,
+// which only handlers read.
+#[allow(unused_macros, unused_variables, unused_assignments)]
 fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
     let frame = stack.frames.last().expect("start pushed a frame");
     let mut base = frame.base;
@@ -875,7 +1033,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
         };
     }
-    accessors!($ ip regs mem mem_len);
+    // The accumulator: the last value written, handed to the chain (whose handlers may read
+    // an operand from it, see `fast`) and back. The loop itself never reads it.
+    let mut acc: u64 = 0;
+    let acc_in = 0u8;
+    accessors!($ ip regs mem mem_len acc acc_in);
 
     /// Pushes the frame of wasm function `f` (kept alive as `Frame::func` says) whose
     /// arguments start at frame cell `args` and makes it the running one.
@@ -1064,9 +1226,11 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
                     defined,
                     defined_len,
                     floor: 0,
+                    acc,
                 };
                 let r = fast::run_chain(ip, regs, mem, mem_len, &mut chain);
                 ip = chain.ip;
+                acc = chain.acc;
                 // Calls and returns inside the chain stay in the instance.
                 base = chain.base;
                 sync_regs!();
@@ -1077,5 +1241,158 @@ fn run<E: Env>(env: &mut E, stack: &mut Stack) -> Result<(), E::Error> {
             }
         }
         ip = ip.wrapping_add(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bin(dst: u32, lhs: u32, rhs: u32) -> Binary {
+        Binary {
+            dst: Slot(dst),
+            lhs: Slot(lhs),
+            rhs: Slot(rhs),
+        }
+    }
+
+    fn ret() -> Op {
+        Op::Return(Return {
+            src: Slot(0),
+            len: 1,
+        })
+    }
+
+    #[test]
+    fn operands_follow_the_result_in_field_order() {
+        assert_eq!(
+            acc_operands(Op::I32Add(bin(1, 2, 3))),
+            [Some(Slot(2)), Some(Slot(3))]
+        );
+        let unary = Unary {
+            dst: Slot(1),
+            src: Slot(2),
+        };
+        assert_eq!(acc_operands(Op::Copy(unary)), [Some(Slot(2)), None]);
+        let store = Store {
+            addr: Slot(4),
+            value: Slot(5),
+            offset: 0,
+        };
+        assert_eq!(
+            acc_operands(Op::I32Store(store)),
+            [Some(Slot(4)), Some(Slot(5))]
+        );
+        let sum = LoadSum {
+            dst: Slot(1),
+            base: Slot(6),
+            index: Slot(7),
+        };
+        assert_eq!(
+            acc_operands(Op::Load8USum(sum)),
+            [Some(Slot(6)), Some(Slot(7))]
+        );
+        let cond = BranchIf {
+            cond: Slot(3),
+            offset: BranchOffset(1),
+        };
+        assert_eq!(acc_operands(Op::BrIfNez(cond)), [Some(Slot(3)), None]);
+    }
+
+    #[test]
+    fn only_an_instruction_that_follows_its_producer_reads_the_accumulator() {
+        let ops = [
+            Op::I32Add(bin(5, 0, 1)),
+            // Reads s5 first: right after the add that wrote it.
+            Op::I32Mul(bin(6, 5, 2)),
+            // Reads s6 second.
+            Op::I32Sub(bin(7, 2, 6)),
+            // Reads neither of s7's operands from the one before (s7 is not read).
+            Op::I32Sub(bin(8, 2, 3)),
+            ret(),
+        ];
+        assert_eq!(accumulator_operands(&ops), [0, 1, 2, 0, 0]);
+    }
+
+    #[test]
+    fn branch_targets_and_the_loop_s_instructions_end_the_accumulator() {
+        let ops = [
+            Op::I32Add(bin(5, 0, 1)),
+            // A branch target: also entered from the `br` below.
+            Op::I32Mul(bin(6, 5, 2)),
+            Op::GlobalGet(GlobalGet {
+                dst: Slot(10),
+                global: 0,
+            }),
+            // After an instruction the loop runs.
+            Op::I32Add(bin(11, 10, 2)),
+            Op::Br(Branch {
+                offset: BranchOffset(-3),
+            }),
+        ];
+        assert_eq!(accumulator_operands(&ops), [0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_fused_pair_leaves_its_last_result() {
+        let store = Store {
+            addr: Slot(1),
+            value: Slot(7),
+            offset: 0,
+        };
+        let ops = [
+            // 0, 1: a pair; 2 reads the second's result.
+            Op::I32AddThenAdd(bin(7, 0, 1)),
+            Op::I32Add(bin(8, 7, 2)),
+            Op::I32Sub(bin(9, 8, 2)),
+            // 3, 4: a pair whose second half has no result; 5 reads the first's.
+            Op::I32AddThenStore(bin(7, 0, 1)),
+            Op::I32Store(store),
+            Op::I32Sub(bin(9, 7, 2)),
+            // 6, 7: the same, but the store is also a branch target (from 12), where it
+            // runs alone and leaves no result: 8 reads its slot.
+            Op::I32AddThenStore(bin(7, 0, 1)),
+            Op::I32Store(store),
+            Op::I32Sub(bin(9, 7, 2)),
+            // 9, 10: a pair whose second half is a branch target (from 12) with the same
+            // result alone: 11 reads it.
+            Op::I32MulThenAdd(bin(7, 0, 1)),
+            Op::I32Add(bin(8, 7, 2)),
+            Op::I32Sub(bin(9, 2, 8)),
+            Op::BrTable(BranchTable {
+                index: Slot(0),
+                len: 2,
+            }),
+            Op::Br(Branch {
+                offset: BranchOffset(-6),
+            }),
+            Op::Br(Branch {
+                offset: BranchOffset(-4),
+            }),
+        ];
+        let acc = accumulator_operands(&ops);
+        assert_eq!(acc[..12], [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 2]);
+    }
+
+    #[test]
+    fn br_table_entries_read_their_slots() {
+        let ops = [
+            Op::I32Add(bin(5, 0, 1)),
+            Op::BrTable(BranchTable {
+                index: Slot(5),
+                len: 2,
+            }),
+            Op::Br(Branch {
+                offset: BranchOffset(2),
+            }),
+            Op::Br(Branch {
+                offset: BranchOffset(1),
+            }),
+            ret(),
+        ];
+        // The table reads s5 from the accumulator (it does not take it from there, which is
+        // also right); its entries are entered only through it.
+        let acc = accumulator_operands(&ops);
+        assert_eq!(acc[2..], [0, 0, 0]);
     }
 }

@@ -173,10 +173,13 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 /// Instruction handlers call each other; where that call does not become a jump (as in this
 /// debug build) the chain returns to the loop before its stack budget runs out. 60 000
 /// straight-line instructions, a loop of 3 000 000 steps and a recursion 500 deep all
-/// run on a 512 KiB thread stack (one frame per instruction would need megabytes).
+/// run on a 512 KiB thread stack (one frame per instruction would need megabytes). The
+/// fourth function's 60 000 instructions each read the one before's result from the
+/// accumulator, which the chain keeps when it returns to the loop and restarts.
 #[test]
 fn long_instruction_runs_fit_a_small_thread_stack() {
     let adds = "(i32.add (i32.const 1))".repeat(60_000);
+    let chained = "(i32.mul (i32.const 3)) (i32.xor (i32.const 0x5a5a5a5a))".repeat(30_000);
     let wat = format!(
         r#"(module
           (func $straight (param i32) (result i32) (local.get 0) {adds})
@@ -188,13 +191,14 @@ fn long_instruction_runs_fit_a_small_thread_stack() {
           (func $deep (param i32) (result i32)
             (if (result i32) (i32.eqz (local.get 0))
               (then (i32.const 0))
-              (else (i32.add (i32.const 2) (call $deep (i32.sub (local.get 0) (i32.const 1))))))))"#
+              (else (i32.add (i32.const 2) (call $deep (i32.sub (local.get 0) (i32.const 1)))))))
+          (func $chained (param i32) (result i32) (local.get 0) {chained}))"#
     );
     let results = on_small_stack(move || {
         let mut env = module(&wat, true);
         let mut stack = Stack::default();
         let mut out = Vec::new();
-        for (func, arg) in [(0, 5), (1, 3_000_000), (2, 500)] {
+        for (func, arg) in [(0, 5), (1, 3_000_000), (2, 500), (3, 7)] {
             let f = env.funcs[func].clone();
             let mut results = [0u64];
             wz_interp::invoke(&mut env, &mut stack, 0, &f, &[arg], &mut results).unwrap();
@@ -203,5 +207,6 @@ fn long_instruction_runs_fit_a_small_thread_stack() {
         out
     });
     let looped = (1..=3_000_000u32).fold(0u32, |acc, n| acc.wrapping_add(n ^ 3));
-    assert_eq!(results, vec![60_005, looped, 1000]);
+    let chained = (0..30_000).fold(7u32, |x, _| x.wrapping_mul(3) ^ 0x5a5a_5a5a);
+    assert_eq!(results, vec![60_005, looped, 1000, chained]);
 }

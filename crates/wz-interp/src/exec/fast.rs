@@ -49,6 +49,8 @@ pub(super) struct Chain<'a> {
     /// The lowest stack pointer at which a handler may still call the next one (set by
     /// [`run_chain`]).
     pub(super) floor: usize,
+    /// The accumulator when the chain stops at the stack floor, and when it starts.
+    pub(super) acc: u64,
 }
 
 /// One instruction's handler: runs the instruction at `ip` (whose opcode selected it) in the
@@ -57,7 +59,7 @@ pub(super) struct Chain<'a> {
 /// scratch registers (a sixth, for the stack floor, measured no faster and made larger
 /// handlers save and restore a register).
 pub(super) type Handler =
-    fn(*const Inst, *mut u64, *mut u8, usize, &mut Chain<'_>) -> Result<(), TrapCode>;
+    fn(*const Inst, *mut u64, *mut u8, usize, &mut Chain<'_>, u64) -> Result<(), TrapCode>;
 
 /// The most stack a chain may use before it returns to the loop (it uses one frame when the
 /// handlers' calls to each other become jumps, as in optimized builds).
@@ -103,7 +105,8 @@ pub(super) fn run_chain(
     cx: &mut Chain<'_>,
 ) -> Result<(), TrapCode> {
     cx.floor = stack_pointer().wrapping_sub(CHAIN_STACK);
-    dispatch(ip, regs, mem, mem_len, cx)
+    let acc = cx.acc;
+    dispatch(ip, regs, mem, mem_len, cx, acc)
 }
 
 /// Calls the handler of the instruction at `ip`.
@@ -114,16 +117,18 @@ fn dispatch(
     mem: *mut u8,
     mem_len: usize,
     cx: &mut Chain<'_>,
+    acc: u64,
 ) -> Result<(), TrapCode> {
     // SAFETY: `ip` points at an instruction of the running function (see the module docs of
     // `exec`), whose handler `Code::new` took from `HANDLERS` for its opcode.
     let handler = unsafe { (*ip).handler };
-    handler(ip, regs, mem, mem_len, cx)
+    handler(ip, regs, mem, mem_len, cx, acc)
 }
 
-/// The handler of `op`.
-pub(super) fn handler(op: Op) -> Handler {
-    HANDLERS[op.opcode() as usize]
+/// The handler of `op`: with `acc_in` 0 it reads its operands from their slots; with 1 or 2
+/// it takes its first or second operand (see `Code::new`) from the accumulator instead.
+pub(super) fn handler(op: Op, acc_in: u8) -> Handler {
+    HANDLERS[op.opcode() as usize][acc_in as usize]
 }
 
 /// Ends a handler: on to the next instruction's handler, unless the chain has used its stack.
@@ -134,12 +139,14 @@ fn next(
     mem: *mut u8,
     mem_len: usize,
     cx: &mut Chain<'_>,
+    acc: u64,
 ) -> Result<(), TrapCode> {
     if stack_pointer() < cx.floor {
         cx.ip = ip;
+        cx.acc = acc;
         return Ok(());
     }
-    dispatch(ip, regs, mem, mem_len, cx)
+    dispatch(ip, regs, mem, mem_len, cx, acc)
 }
 
 /// The handler of the instructions the loop runs itself: ends the chain there.
@@ -149,6 +156,7 @@ fn leave(
     _mem: *mut u8,
     _mem_len: usize,
     cx: &mut Chain<'_>,
+    _acc: u64,
 ) -> Result<(), TrapCode> {
     cx.ip = ip;
     Ok(())
@@ -159,18 +167,30 @@ fn leave(
 /// its handler, or to [`leave`]. `$dol` is `$`, for the macros defined inside each handler.
 macro_rules! handlers {
     (
-        $dol:tt [$ip:ident $regs:ident $mem:ident $mem_len:ident $cx:ident]
+        $dol:tt [$ip:ident $regs:ident $mem:ident $mem_len:ident $cx:ident $acc:ident $acc_in:ident]
         $( $name:ident($b:ident) => $body:expr ),* $(,)?
     ) => {
         $(
-            #[allow(non_snake_case, unused_mut, unreachable_code, unused_macros)]
-            fn $name(
+            // A handler may not read its accumulator variant (`acc_in`) or its own last write to
+            // `acc` (the next one reads it).
+            #[allow(
+                non_snake_case,
+                unused_mut,
+                unreachable_code,
+                unused_macros,
+                unused_variables,
+                unused_assignments
+            )]
+            fn $name<const ACC: u8>(
                 mut $ip: *const Inst,
                 mut $regs: *mut u64,
                 $mem: *mut u8,
                 $mem_len: usize,
                 $cx: &mut Chain<'_>,
+                mut $acc: u64,
             ) -> Result<(), TrapCode> {
+                // Which operand comes from `acc` (see `accessors!`'s `in1!`, `in2!`).
+                let mut $acc_in: u8 = ACC;
                 macro_rules! trap {
                     ($dol code:expr) => {{
                         $cx.ip = $ip;
@@ -185,7 +205,7 @@ macro_rules! handlers {
                         }
                     };
                 }
-                accessors!($dol $ip $regs $mem $mem_len);
+                accessors!($dol $ip $regs $mem $mem_len $acc $acc_in);
                 // SAFETY: `HANDLERS` calls this handler only for `Op::$name` instructions,
                 // at an `ip` inside the running function.
                 let Op::$name($b) = (unsafe { (*$ip).op }) else {
@@ -194,14 +214,16 @@ macro_rules! handlers {
                 };
                 $body;
                 $ip = $ip.wrapping_add(1);
-                next($ip, $regs, $mem, $mem_len, $cx)
+                next($ip, $regs, $mem, $mem_len, $cx, $acc)
             }
         )*
 
         /// The handler of each opcode.
-        static HANDLERS: [Handler; Op::COUNT] = {
-            let mut table = [leave as Handler; Op::COUNT];
-            $( table[Opcode::$name as usize] = $name; )*
+        /// The handler of each opcode: reading its operands from their slots, its first
+        /// operand from the accumulator, its second from the accumulator.
+        static HANDLERS: [[Handler; 3]; Op::COUNT] = {
+            let mut table = [[leave as Handler; 3]; Op::COUNT];
+            $( table[Opcode::$name as usize] = [$name::<0>, $name::<1>, $name::<2>]; )*
             table
         };
 
@@ -215,10 +237,10 @@ macro_rules! handlers {
     };
 }
 
-handlers! { $ [ip regs mem mem_len cx]
+handlers! { $ [ip regs mem mem_len cx acc acc_in]
     Fuel(f) => {
         if cx.fuel.is_null() {
-            return leave(ip, regs, mem, mem_len, cx);
+            return leave(ip, regs, mem, mem_len, cx, acc);
         }
         // SAFETY: `Env::meter` gave the counter for use until the next call of the
         // environment, and the chain calls none.
@@ -227,7 +249,7 @@ handlers! { $ [ip regs mem mem_len cx]
     // `Env::consume_fuel` then `Env::check_limits`, as `Meter` defines them.
     Check(f) => {
         if cx.fuel.is_null() {
-            return leave(ip, regs, mem, mem_len, cx);
+            return leave(ip, regs, mem, mem_len, cx, acc);
         }
         // SAFETY: as for `Fuel`; the interrupt word is valid as long as the counter.
         let (fuel, interrupted) = unsafe {
@@ -245,7 +267,7 @@ handlers! { $ [ip regs mem mem_len cx]
     Call(c) => {
         let d = c.func.wrapping_sub(cx.first_defined) as usize;
         if d >= cx.defined_len {
-            return leave(ip, regs, mem, mem_len, cx);
+            return leave(ip, regs, mem, mem_len, cx, acc);
         }
         // SAFETY: `d` is inside the slice `Env::defined_functions` returned, which the
         // environment keeps in place until `invoke` returns (its contract).
@@ -258,33 +280,33 @@ handlers! { $ [ip regs mem mem_len cx]
         ip = tri!(cx.stack.push_frame(f, args, cx.instance));
         cx.base = args;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(args);
-        return next(ip, regs, mem, mem_len, cx);
+        return next(ip, regs, mem, mem_len, cx, acc);
     },
     // A return to a caller in the same instance; the loop makes the others.
     Return(r) => {
         let frames = &cx.stack.frames;
         let Some(caller) = frames.len().checked_sub(2).map(|i| &frames[i]) else {
-            return leave(ip, regs, mem, mem_len, cx);
+            return leave(ip, regs, mem, mem_len, cx, acc);
         };
         if caller.instance != cx.instance {
-            return leave(ip, regs, mem, mem_len, cx);
+            return leave(ip, regs, mem, mem_len, cx, acc);
         }
         let (caller_ip, caller_base) = (caller.ip, caller.base);
         return_values!(r);
         cx.stack.frames.pop();
         cx.base = caller_base;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(caller_base);
-        return next(caller_ip, regs, mem, mem_len, cx);
+        return next(caller_ip, regs, mem, mem_len, cx, acc);
     },
     Br(b) => jump!(b.offset),
     BrIfEqz(b) => br_if_eqz!(b),
     BrIfNez(b) => {
-        if i32_of!(b.cond) != 0 {
+        if in1!(b.cond) as u32 != 0 {
             jump!(b.offset);
         }
     },
     BrTable(t) => {
-        let index = i32_of!(t.index).min(t.len - 1);
+        let index = (in1!(t.index) as u32).min(t.len - 1);
         // Now at the chosen entry (see the loop's SAFETY comment: entries exist).
         ip = ip.wrapping_add(1 + index as usize);
         // SAFETY: as above; `ip` is at an instruction of the function.
@@ -327,7 +349,7 @@ handlers! { $ [ip regs mem mem_len cx]
         }
     },
     Copy(u) => {
-        set!(u.dst, get!(u.src));
+        set!(u.dst, in1!(u.src));
         // Copies come in groups (moves between blocks, call arguments): run the
         // ones that follow here.
         loop {
@@ -428,16 +450,16 @@ handlers! { $ [ip regs mem mem_len cx]
         unsafe { std::ptr::copy(mem.add(src), mem.add(dst), len) };
     },
     I32Eqz(u) => un!(u, |x| (x as u32 == 0) as u64),
-    I32Eq(b) => cmp!(b, i32_of, u32, |x, y| x == y),
-    I32Ne(b) => cmp!(b, i32_of, u32, |x, y| x != y),
-    I32LtS(b) => cmp!(b, i32_of, i32, |x, y| x < y),
-    I32LtU(b) => cmp!(b, i32_of, u32, |x, y| x < y),
-    I32GtS(b) => cmp!(b, i32_of, i32, |x, y| x > y),
-    I32GtU(b) => cmp!(b, i32_of, u32, |x, y| x > y),
-    I32LeS(b) => cmp!(b, i32_of, i32, |x, y| x <= y),
-    I32LeU(b) => cmp!(b, i32_of, u32, |x, y| x <= y),
-    I32GeS(b) => cmp!(b, i32_of, i32, |x, y| x >= y),
-    I32GeU(b) => cmp!(b, i32_of, u32, |x, y| x >= y),
+    I32Eq(b) => cmp!(b, u32_bits, u32, |x, y| x == y),
+    I32Ne(b) => cmp!(b, u32_bits, u32, |x, y| x != y),
+    I32LtS(b) => cmp!(b, u32_bits, i32, |x, y| x < y),
+    I32LtU(b) => cmp!(b, u32_bits, u32, |x, y| x < y),
+    I32GtS(b) => cmp!(b, u32_bits, i32, |x, y| x > y),
+    I32GtU(b) => cmp!(b, u32_bits, u32, |x, y| x > y),
+    I32LeS(b) => cmp!(b, u32_bits, i32, |x, y| x <= y),
+    I32LeU(b) => cmp!(b, u32_bits, u32, |x, y| x <= y),
+    I32GeS(b) => cmp!(b, u32_bits, i32, |x, y| x >= y),
+    I32GeU(b) => cmp!(b, u32_bits, u32, |x, y| x >= y),
     I32Clz(u) => un!(u, |x| (x as u32).leading_zeros() as u64),
     I32Ctz(u) => un!(u, |x| (x as u32).trailing_zeros() as u64),
     I32Popcnt(u) => un!(u, |x| (x as u32).count_ones() as u64),
@@ -497,7 +519,7 @@ handlers! { $ [ip regs mem mem_len cx]
     I32Sub(b) => bin_i32!(b, |x, y| x.wrapping_sub(y)),
     I32Mul(b) => bin_i32!(b, |x, y| x.wrapping_mul(y)),
     I32DivS(b) => {
-        let (x, y) = (i32_of!(b.lhs) as i32, i32_of!(b.rhs) as i32);
+        let (x, y) = (in1!(b.lhs) as u32 as i32, in2!(b.rhs) as u32 as i32);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
@@ -507,21 +529,21 @@ handlers! { $ [ip regs mem mem_len cx]
         set!(b.dst, (x / y) as u32 as u64);
     },
     I32DivU(b) => {
-        let (x, y) = (i32_of!(b.lhs), i32_of!(b.rhs));
+        let (x, y) = (in1!(b.lhs) as u32, in2!(b.rhs) as u32);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
         set!(b.dst, (x / y) as u64);
     },
     I32RemS(b) => {
-        let (x, y) = (i32_of!(b.lhs) as i32, i32_of!(b.rhs) as i32);
+        let (x, y) = (in1!(b.lhs) as u32 as i32, in2!(b.rhs) as u32 as i32);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
         set!(b.dst, x.wrapping_rem(y) as u32 as u64);
     },
     I32RemU(b) => {
-        let (x, y) = (i32_of!(b.lhs), i32_of!(b.rhs));
+        let (x, y) = (in1!(b.lhs) as u32, in2!(b.rhs) as u32);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
@@ -538,16 +560,16 @@ handlers! { $ [ip regs mem mem_len cx]
     I32Extend8S(u) => un!(u, |x| x as i8 as i32 as u32 as u64),
     I32Extend16S(u) => un!(u, |x| x as i16 as i32 as u32 as u64),
     I64Eqz(u) => un!(u, |x| (x == 0) as u64),
-    I64Eq(b) => cmp!(b, get, u64, |x, y| x == y),
-    I64Ne(b) => cmp!(b, get, u64, |x, y| x != y),
-    I64LtS(b) => cmp!(b, get, i64, |x, y| x < y),
-    I64LtU(b) => cmp!(b, get, u64, |x, y| x < y),
-    I64GtS(b) => cmp!(b, get, i64, |x, y| x > y),
-    I64GtU(b) => cmp!(b, get, u64, |x, y| x > y),
-    I64LeS(b) => cmp!(b, get, i64, |x, y| x <= y),
-    I64LeU(b) => cmp!(b, get, u64, |x, y| x <= y),
-    I64GeS(b) => cmp!(b, get, i64, |x, y| x >= y),
-    I64GeU(b) => cmp!(b, get, u64, |x, y| x >= y),
+    I64Eq(b) => cmp!(b, u64_bits, u64, |x, y| x == y),
+    I64Ne(b) => cmp!(b, u64_bits, u64, |x, y| x != y),
+    I64LtS(b) => cmp!(b, u64_bits, i64, |x, y| x < y),
+    I64LtU(b) => cmp!(b, u64_bits, u64, |x, y| x < y),
+    I64GtS(b) => cmp!(b, u64_bits, i64, |x, y| x > y),
+    I64GtU(b) => cmp!(b, u64_bits, u64, |x, y| x > y),
+    I64LeS(b) => cmp!(b, u64_bits, i64, |x, y| x <= y),
+    I64LeU(b) => cmp!(b, u64_bits, u64, |x, y| x <= y),
+    I64GeS(b) => cmp!(b, u64_bits, i64, |x, y| x >= y),
+    I64GeU(b) => cmp!(b, u64_bits, u64, |x, y| x >= y),
     I64Clz(u) => un!(u, |x| x.leading_zeros() as u64),
     I64Ctz(u) => un!(u, |x| x.trailing_zeros() as u64),
     I64Popcnt(u) => un!(u, |x| x.count_ones() as u64),
@@ -555,7 +577,7 @@ handlers! { $ [ip regs mem mem_len cx]
     I64Sub(b) => bin_i64!(b, |x, y| x.wrapping_sub(y)),
     I64Mul(b) => bin_i64!(b, |x, y| x.wrapping_mul(y)),
     I64DivS(b) => {
-        let (x, y) = (get!(b.lhs) as i64, get!(b.rhs) as i64);
+        let (x, y) = (in1!(b.lhs) as i64, in2!(b.rhs) as i64);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
@@ -565,21 +587,21 @@ handlers! { $ [ip regs mem mem_len cx]
         set!(b.dst, (x / y) as u64);
     },
     I64DivU(b) => {
-        let (x, y) = (get!(b.lhs), get!(b.rhs));
+        let (x, y) = (in1!(b.lhs), in2!(b.rhs));
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
         set!(b.dst, x / y);
     },
     I64RemS(b) => {
-        let (x, y) = (get!(b.lhs) as i64, get!(b.rhs) as i64);
+        let (x, y) = (in1!(b.lhs) as i64, in2!(b.rhs) as i64);
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
         set!(b.dst, x.wrapping_rem(y) as u64);
     },
     I64RemU(b) => {
-        let (x, y) = (get!(b.lhs), get!(b.rhs));
+        let (x, y) = (in1!(b.lhs), in2!(b.rhs));
         if y == 0 {
             trap!(TrapCode::IntegerDivideByZero);
         }
@@ -596,12 +618,12 @@ handlers! { $ [ip regs mem mem_len cx]
     I64Extend8S(u) => un!(u, |x| x as i8 as i64 as u64),
     I64Extend16S(u) => un!(u, |x| x as i16 as i64 as u64),
     I64Extend32S(u) => un!(u, |x| x as i32 as i64 as u64),
-    F32Eq(b) => cmp!(b, f32_of, f32, |x, y| x == y),
-    F32Ne(b) => cmp!(b, f32_of, f32, |x, y| x != y),
-    F32Lt(b) => cmp!(b, f32_of, f32, |x, y| x < y),
-    F32Gt(b) => cmp!(b, f32_of, f32, |x, y| x > y),
-    F32Le(b) => cmp!(b, f32_of, f32, |x, y| x <= y),
-    F32Ge(b) => cmp!(b, f32_of, f32, |x, y| x >= y),
+    F32Eq(b) => cmp!(b, f32_bits, f32, |x, y| x == y),
+    F32Ne(b) => cmp!(b, f32_bits, f32, |x, y| x != y),
+    F32Lt(b) => cmp!(b, f32_bits, f32, |x, y| x < y),
+    F32Gt(b) => cmp!(b, f32_bits, f32, |x, y| x > y),
+    F32Le(b) => cmp!(b, f32_bits, f32, |x, y| x <= y),
+    F32Ge(b) => cmp!(b, f32_bits, f32, |x, y| x >= y),
     F32Abs(u) => un!(u, |x| x & 0x7fff_ffff),
     F32Neg(u) => un!(u, |x| (x as u32 ^ 0x8000_0000) as u64),
     F32Ceil(u) => un_f32!(u, |x| num::quiet(x.ceil())),
@@ -616,12 +638,12 @@ handlers! { $ [ip regs mem mem_len cx]
     F32Min(b) => bin_f32!(b, |x, y| num::f32_min(x, y)),
     F32Max(b) => bin_f32!(b, |x, y| num::f32_max(x, y)),
     F32Copysign(b) => bin_f32!(b, |x, y| x.copysign(y)),
-    F64Eq(b) => cmp!(b, f64_of, f64, |x, y| x == y),
-    F64Ne(b) => cmp!(b, f64_of, f64, |x, y| x != y),
-    F64Lt(b) => cmp!(b, f64_of, f64, |x, y| x < y),
-    F64Gt(b) => cmp!(b, f64_of, f64, |x, y| x > y),
-    F64Le(b) => cmp!(b, f64_of, f64, |x, y| x <= y),
-    F64Ge(b) => cmp!(b, f64_of, f64, |x, y| x >= y),
+    F64Eq(b) => cmp!(b, f64_bits, f64, |x, y| x == y),
+    F64Ne(b) => cmp!(b, f64_bits, f64, |x, y| x != y),
+    F64Lt(b) => cmp!(b, f64_bits, f64, |x, y| x < y),
+    F64Gt(b) => cmp!(b, f64_bits, f64, |x, y| x > y),
+    F64Le(b) => cmp!(b, f64_bits, f64, |x, y| x <= y),
+    F64Ge(b) => cmp!(b, f64_bits, f64, |x, y| x >= y),
     F64Abs(u) => un!(u, |x| x & 0x7fff_ffff_ffff_ffff),
     F64Neg(u) => un!(u, |x| x ^ 0x8000_0000_0000_0000),
     F64Ceil(u) => un_f64!(u, |x| num::quiet(x.ceil())),
@@ -640,18 +662,18 @@ handlers! { $ [ip regs mem mem_len cx]
     I32TruncF32S(u) => {
         set!(
             u.dst,
-            tri!(num::trunc_i32(f32_of!(u.src) as f64)) as u32 as u64
+            tri!(num::trunc_i32(f32::from_bits(in1!(u.src) as u32) as f64)) as u32 as u64
         )
     },
-    I32TruncF32U(u) => set!(u.dst, tri!(num::trunc_u32(f32_of!(u.src) as f64)) as u64),
-    I32TruncF64S(u) => set!(u.dst, tri!(num::trunc_i32(f64_of!(u.src))) as u32 as u64),
-    I32TruncF64U(u) => set!(u.dst, tri!(num::trunc_u32(f64_of!(u.src))) as u64),
+    I32TruncF32U(u) => set!(u.dst, tri!(num::trunc_u32(f32::from_bits(in1!(u.src) as u32) as f64)) as u64),
+    I32TruncF64S(u) => set!(u.dst, tri!(num::trunc_i32(f64::from_bits(in1!(u.src)))) as u32 as u64),
+    I32TruncF64U(u) => set!(u.dst, tri!(num::trunc_u32(f64::from_bits(in1!(u.src)))) as u64),
     I64ExtendI32S(u) => un!(u, |x| x as i32 as i64 as u64),
     I64ExtendI32U(u) => un!(u, |x| x as u32 as u64),
-    I64TruncF32S(u) => set!(u.dst, tri!(num::trunc_i64(f32_of!(u.src) as f64)) as u64),
-    I64TruncF32U(u) => set!(u.dst, tri!(num::trunc_u64(f32_of!(u.src) as f64))),
-    I64TruncF64S(u) => set!(u.dst, tri!(num::trunc_i64(f64_of!(u.src))) as u64),
-    I64TruncF64U(u) => set!(u.dst, tri!(num::trunc_u64(f64_of!(u.src)))),
+    I64TruncF32S(u) => set!(u.dst, tri!(num::trunc_i64(f32::from_bits(in1!(u.src) as u32) as f64)) as u64),
+    I64TruncF32U(u) => set!(u.dst, tri!(num::trunc_u64(f32::from_bits(in1!(u.src) as u32) as f64))),
+    I64TruncF64S(u) => set!(u.dst, tri!(num::trunc_i64(f64::from_bits(in1!(u.src)))) as u64),
+    I64TruncF64U(u) => set!(u.dst, tri!(num::trunc_u64(f64::from_bits(in1!(u.src))))),
     F32ConvertI32S(u) => un!(u, |x| (x as i32 as f32).to_bits() as u64),
     F32ConvertI32U(u) => un!(u, |x| (x as u32 as f32).to_bits() as u64),
     F32ConvertI64S(u) => un!(u, |x| (x as i64 as f32).to_bits() as u64),
