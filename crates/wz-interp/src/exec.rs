@@ -91,13 +91,25 @@ impl Code {
     pub fn new(func: Function) -> Result<Code, LowerError> {
         func.verify()?;
         let acc_in = accumulator_operands(&func.ops);
-        let insts = func
-            .ops
-            .iter()
-            .zip(acc_in)
-            .map(|(&op, acc_in)| Inst {
-                handler: fast::handler(op, acc_in),
-                op,
+        // Instructions since the last one whose handler checks the stack (see `fast`).
+        let mut unchecked = 0;
+        let ops = &func.ops;
+        let insts = (0..ops.len())
+            .map(|pc| {
+                let op = ops[pc];
+                let mut handler = fast::handler(op, acc_in[pc]);
+                // The second of a fused pair mostly runs inside the first's handler, so a
+                // checkpoint goes elsewhere.
+                let absorbed = pc > 0 && fuses(ops[pc - 1], op);
+                if fast::checks_stack(op.code()) {
+                    unchecked = 0;
+                } else if unchecked + 1 >= fast::CHECKPOINT_EVERY && !absorbed {
+                    handler = fast::checkpoint;
+                    unchecked = 0;
+                } else {
+                    unchecked += 1;
+                }
+                Inst { handler, op }
             })
             .collect();
         Ok(Code { func, insts })
@@ -1372,6 +1384,54 @@ mod tests {
         ];
         let acc = accumulator_operands(&ops);
         assert_eq!(acc[..12], [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 2]);
+    }
+
+    #[test]
+    fn every_instruction_that_can_jump_call_or_return_checks_the_stack() {
+        for code in 0..Op::COUNT as u16 {
+            // Each opcode with all-zero operands.
+            let mut bytes = code.to_le_bytes().to_vec();
+            bytes.resize(64, 0);
+            let mut op = Op::decode(&mut &bytes[..]).unwrap();
+            let mut jumps = false;
+            op.visit_branches(&mut |_| jumps = true);
+            let name = op.mnemonic();
+            let pair_with_branch = name
+                .split_once('+')
+                .is_some_and(|(_, b)| b.starts_with("br"));
+            let moves_on = matches!(
+                op,
+                Op::BrTable(_) | Op::Copy(_) | Op::Call(_) | Op::Return(_)
+            );
+            if jumps || pair_with_branch || moves_on {
+                assert!(fast::checks_stack(op.code()), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_runs_without_a_check_get_checkpoints() {
+        let mut ops = vec![Op::I32Add(bin(1, 1, 2)); 40];
+        // A pair at 14 and 15: 15 runs in 14's handler.
+        ops[14] = Op::I32AddThenAdd(bin(1, 1, 2));
+        ops[20] = Op::Br(Branch {
+            offset: BranchOffset(1),
+        });
+        ops.push(ret());
+        let wasm = wat::parse_str("(module (func (param i32 i32)))").unwrap();
+        let module = wz_binary::Module::decode(&wasm, Default::default()).unwrap();
+        let mut func = wz_ir::lower_function(&module, 0).unwrap();
+        func.offsets = vec![0; ops.len()].into();
+        func.ops = ops.into();
+        func.frame_size = func.frame_size.max(4);
+        let code = Code::new(func).unwrap();
+        let at: Vec<usize> = (0..code.insts.len())
+            .filter(|&i| {
+                std::ptr::fn_addr_eq(code.insts[i].handler, fast::checkpoint as fast::Handler)
+            })
+            .collect();
+        // 16 instructions from the start (past the pair), and again 16 after the branch.
+        assert_eq!(at, [16, 36]);
     }
 
     #[test]

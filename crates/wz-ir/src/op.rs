@@ -264,6 +264,11 @@ macro_rules! ops {
                 match self { $( Op::$name(_) => $text, )* }
             }
 
+            /// The instruction's [`Opcode`].
+            pub fn code(&self) -> Opcode {
+                match self { $( Op::$name(_) => Opcode::$name, )* }
+            }
+
             /// The instruction's stable numeric code, used by the binary encoding.
             pub fn opcode(&self) -> u16 {
                 match self { $( Op::$name(_) => Opcode::$name as u16, )* }

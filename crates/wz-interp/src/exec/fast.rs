@@ -131,9 +131,66 @@ pub(super) fn handler(op: Op, acc_in: u8) -> Handler {
     HANDLERS[op.opcode() as usize][acc_in as usize]
 }
 
-/// Ends a handler: on to the next instruction's handler, unless the chain has used its stack.
-#[inline(always)]
-fn next(
+/// Whether `op`'s handler checks the stack floor before it calls the next handler: those of
+/// every instruction that can jump (branches, fused pairs ending in one, `br_table`, a
+/// group of `copy` instructions, which takes a `br` after it), calls and returns. Other
+/// handlers go on unchecked; `Code::new` puts a [`checkpoint`] at least every
+/// [`CHECKPOINT_EVERY`] instructions of a run without such an instruction, so that no path
+/// runs more than that many handlers between two checks.
+pub(super) const fn checks_stack(op: Opcode) -> bool {
+    use Opcode::*;
+    matches!(
+        op,
+        Br | BrIfEqz
+            | BrIfNez
+            | BrTable
+            | BrI32Eq
+            | BrI32Ne
+            | BrI32LtS
+            | BrI32LtU
+            | BrI32GtS
+            | BrI32GtU
+            | BrI32LeS
+            | BrI32LeU
+            | BrI32GeS
+            | BrI32GeU
+            | BrI64Eq
+            | BrI64Ne
+            | BrI64LtS
+            | BrI64LtU
+            | BrI64GtS
+            | BrI64GtU
+            | BrI64LeS
+            | BrI64LeU
+            | BrI64GeS
+            | BrI64GeU
+            | I32AddBrEq
+            | I32AddBrNe
+            | I32AddBrLtS
+            | I32AddBrLtU
+            | I32AddBrGtS
+            | I32AddBrGtU
+            | I32AddBrLeS
+            | I32AddBrLeU
+            | I32AddBrGeS
+            | I32AddBrGeU
+            | I32AddBrIfEqz
+            | I32AddBrIfNez
+            | I32Load8UThenBrIfEqz
+            | Load8USumThenBrEq
+            | Copy
+            | Call
+            | Return
+    )
+}
+
+/// The longest run of instructions without a stack check (see [`checks_stack`]).
+pub(super) const CHECKPOINT_EVERY: usize = 16;
+
+/// The handler `Code::new` gives an instruction in the middle of a long run without stack
+/// checks: checks the floor, then runs the instruction's own handler (the variant that reads
+/// its operands from their slots, which is always right).
+pub(super) fn checkpoint(
     ip: *const Inst,
     regs: *mut u64,
     mem: *mut u8,
@@ -142,6 +199,27 @@ fn next(
     acc: u64,
 ) -> Result<(), TrapCode> {
     if stack_pointer() < cx.floor {
+        cx.ip = ip;
+        cx.acc = acc;
+        return Ok(());
+    }
+    // SAFETY: `ip` points at an instruction of the running function (see `dispatch`).
+    let op = unsafe { (*ip).op };
+    handler(op, 0)(ip, regs, mem, mem_len, cx, acc)
+}
+
+/// Ends a handler: on to the next instruction's handler, unless `CHECK` says to look at the
+/// stack and the chain has used its share (see [`checks_stack`]).
+#[inline(always)]
+fn next<const CHECK: bool>(
+    ip: *const Inst,
+    regs: *mut u64,
+    mem: *mut u8,
+    mem_len: usize,
+    cx: &mut Chain<'_>,
+    acc: u64,
+) -> Result<(), TrapCode> {
+    if CHECK && stack_pointer() < cx.floor {
         cx.ip = ip;
         cx.acc = acc;
         return Ok(());
@@ -214,7 +292,7 @@ macro_rules! handlers {
                 };
                 $body;
                 $ip = $ip.wrapping_add(1);
-                next($ip, $regs, $mem, $mem_len, $cx, $acc)
+                next::<{ checks_stack(Opcode::$name) }>($ip, $regs, $mem, $mem_len, $cx, $acc)
             }
         )*
 
@@ -280,7 +358,7 @@ handlers! { $ [ip regs mem mem_len cx acc acc_in]
         ip = tri!(cx.stack.push_frame(f, args, cx.instance));
         cx.base = args;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(args);
-        return next(ip, regs, mem, mem_len, cx, acc);
+        return next::<true>(ip, regs, mem, mem_len, cx, acc);
     },
     // A return to a caller in the same instance; the loop makes the others.
     Return(r) => {
@@ -296,7 +374,7 @@ handlers! { $ [ip regs mem mem_len cx acc acc_in]
         cx.stack.frames.pop();
         cx.base = caller_base;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(caller_base);
-        return next(caller_ip, regs, mem, mem_len, cx, acc);
+        return next::<true>(caller_ip, regs, mem, mem_len, cx, acc);
     },
     Br(b) => jump!(b.offset),
     BrIfEqz(b) => br_if_eqz!(b),
