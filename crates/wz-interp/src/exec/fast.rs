@@ -120,7 +120,8 @@ fn dispatch(
     acc: u64,
 ) -> Result<(), TrapCode> {
     // SAFETY: `ip` points at an instruction of the running function (see the module docs of
-    // `exec`), whose handler `Code::new` took from `HANDLERS` for its opcode.
+    // `exec`), whose handler `Code::new` chose for it: one of `HANDLERS`' for its opcode, or
+    // `checkpoint`.
     let handler = unsafe { (*ip).handler };
     handler(ip, regs, mem, mem_len, cx, acc)
 }
