@@ -6,23 +6,29 @@
 //! and cross-instance calls, globals, tables, `memory.grow`, listeners, and fuel when the
 //! environment gives no [`Meter`](crate::Meter)) itself, and hands every other instruction
 //! to [`run_chain`]. A handler meeting a case it does not take (a call out of the instance,
-//! say) ends the chain at that instruction, and the loop runs it. There each instruction has a handler, and a handler
-//! ends by calling the handler of the next instruction as its last act. `Code::new` stores
-//! each instruction's handler next to it (taken from [`HANDLERS`], indexed by the `u16`
-//! [`Opcode`] every [`Op`] starts with), so finding it is one load: direct threading, which
-//! measured 4-13% faster on most bench workloads than looking the opcode up in the table at
-//! run time. An optimizing
-//! build turns that call into a jump, so every handler has its own indirect jump, which the
-//! CPU predicts per handler, where the loop's single shared `match` jump mispredicts far more
-//! (callgrind's branch simulation on the sieve workload: 99.9% of the loop's indirect jumps
-//! mispredicted against 0.0% for per-handler jumps).
+//! say) ends the chain at that instruction, and the loop runs it.
+//!
+//! Each handler ends by calling the handler of the next instruction as its last act.
+//! `Code::new` stores each instruction's handler next to it (taken from [`HANDLERS`], indexed
+//! by the `u16` [`Opcode`] every [`Op`] starts with), so finding it is one load (direct
+//! threading). An optimizing build turns that call into a jump, so every handler has its own
+//! indirect jump, which the CPU predicts per handler, where the loop's single shared `match`
+//! jump mispredicts far more (callgrind's branch simulation on the sieve workload: 99.9% of
+//! the loop's indirect jumps mispredicted against 0.0% for per-handler jumps).
+//!
+//! Handlers also pass an accumulator: every slot write leaves the value in the last handler
+//! parameter too, and `Code::new` gives an instruction that surely runs right after the one
+//! producing its operand the variant (`ACC` 1 or 2) that reads that operand from there, not
+//! waiting for the store to reach memory and the load to read it back.
 //!
 //! Rust does not guarantee that the call becomes a jump (debug builds never do it). So the
-//! chain's stack is bounded instead: before each step a handler compares the stack pointer
-//! with a floor [`CHAIN_STACK`] bytes below where the chain started, and past it returns to
-//! the loop, which starts a new chain at the same instruction. Either way the host's stack is
-//! never exhausted, and the result is the same; only the speed differs. Targets without a
-//! stack pointer reading here return to the loop after every instruction.
+//! chain's stack is bounded instead: the handlers of instructions that can jump, call or
+//! return ([`checks_stack`]), and a [`checkpoint`] at least every [`CHECKPOINT_EVERY`]
+//! instructions of a run without one, compare the stack pointer with a floor [`CHAIN_STACK`]
+//! bytes below where the chain started, and past it return to the loop, which starts a new
+//! chain at the same instruction. Either way the host's stack is never exhausted, and the
+//! result is the same; only the speed differs. Targets without a stack pointer reading here
+//! return to the loop at every check.
 //!
 //! A handler that traps records the failing instruction in [`Chain::ip`] and returns the
 //! [`TrapCode`]; the loop turns it into the call's error with the usual trace.
