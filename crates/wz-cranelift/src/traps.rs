@@ -551,9 +551,19 @@ pub(crate) fn stack_pointer() -> usize {
 /// `None` where it cannot be found. Looked up once per thread.
 pub(crate) fn stack_low() -> Option<usize> {
     thread_local! {
-        static LOW: Option<usize> = thread_stack_low();
+        /// The thread's stack end, found on the first call: 0 not yet looked up, `usize::MAX`
+        /// unknown. Constant-initialized, so reading it is one load (every host-to-wasm call
+        /// does).
+        static LOW: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
-    LOW.with(|l| *l)
+    LOW.with(|l| {
+        let mut low = l.get();
+        if low == 0 {
+            low = thread_stack_low().unwrap_or(usize::MAX);
+            l.set(low);
+        }
+        (low != usize::MAX).then_some(low)
+    })
 }
 
 #[cfg(target_os = "linux")]

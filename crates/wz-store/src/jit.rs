@@ -65,9 +65,14 @@ pub(crate) static BUILTINS: Builtins = Builtins {
     listen_exit,
 };
 
-/// Calls compiled function `func` with `slots` (parameters in, results out; at least
-/// `max(params, results)` long).
-pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result<(), Error> {
+/// Calls compiled function `func`, of type `type_id`, with `slots` (parameters in, results
+/// out; at least `max(params, results)` long).
+pub(crate) fn call(
+    store: &mut Store,
+    func: FuncId,
+    type_id: u32,
+    slots: &mut [u64],
+) -> Result<(), Error> {
     let Engine::Compiler(jit) = &store.engine else {
         return Err(Error::usage("not a JIT store"));
     };
@@ -78,9 +83,7 @@ pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result
     // for the function reference: it sits in a chunk of the store's `vmfuncs` arena, which
     // only ever adds chunks and frees them with the store.
     let jit: *const wz_cranelift::JitEngine = &**jit;
-    let entity = &store.funcs[func.0 as usize];
-    let (Some(trampolines), Some(vmfunc)) =
-        (store.trampolines(entity.type_id), store.vmfunc(func.0))
+    let (Some(trampolines), Some(vmfunc)) = (store.trampolines(type_id), store.vmfunc(func.0))
     else {
         return Err(Error::usage("function has no compiled code"));
     };

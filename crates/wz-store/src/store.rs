@@ -775,10 +775,11 @@ impl Store {
         if self.depth >= MAX_REENTRY {
             return Err(TrapCode::StackOverflow.into());
         }
+        let type_id = entity.type_id;
         self.depth += 1;
         let listened = self.listened.len();
         let outcome = match &self.funcs[func.0 as usize].kind {
-            FuncKind::Jit => crate::jit::call(self, func, slots),
+            FuncKind::Jit => crate::jit::call(self, func, type_id, slots),
             FuncKind::Wasm { instance, code } => {
                 let (instance, code) = (*instance, code.clone());
                 let params = code.num_param_slots as usize;
