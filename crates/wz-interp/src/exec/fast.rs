@@ -59,11 +59,11 @@ pub(super) struct Chain<'a> {
     pub(super) acc: u64,
 }
 
-/// One instruction's handler: runs the instruction at `ip` (whose opcode selected it) in the
-/// frame at `regs` with memory 0 at `mem`/`mem_len`, then the rest of the chain. The five
-/// parameters travel in registers on x86_64 and aarch64, leaving the handlers the remaining
-/// scratch registers (a sixth, for the stack floor, measured no faster and made larger
-/// handlers save and restore a register).
+/// One instruction's handler: runs the instruction at `ip` in the frame at `regs` with memory
+/// 0 at `mem`/`mem_len`, then the rest of the chain; the last parameter is the accumulator
+/// (the last value written to a slot). The six parameters travel in registers on x86_64 and
+/// aarch64. (The stack floor as a parameter, tried before the accumulator took that place,
+/// measured no faster and made larger handlers save and restore a register.)
 pub(super) type Handler =
     fn(*const Inst, *mut u64, *mut u8, usize, &mut Chain<'_>, u64) -> Result<(), TrapCode>;
 
