@@ -99,9 +99,17 @@ pub(crate) fn call(
         let caller = (*vmfunc).vmctx;
         (*jit).call(&*trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
     };
-    let Err(trapped) = outcome else {
-        return Ok(());
-    };
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(trapped) => Err(trap_error(store, trapped)),
+    }
+}
+
+/// The error of a call that trapped, with its backtrace when the store keeps them (off the
+/// hot path).
+#[cold]
+#[inline(never)]
+fn trap_error(store: &mut Store, trapped: wz_cranelift::CallTrap) -> Error {
     let mut error = match trapped.trap {
         Trap::Wasm(code) => code.into(),
         Trap::Pending => store
@@ -119,7 +127,7 @@ pub(crate) fn call(
         let omitted = trapped.frames.saturating_sub(trapped.pcs.len());
         error.add_frames(frames, omitted);
     }
-    Err(error)
+    error
 }
 
 /// The store and the calling instance of a builtin.

@@ -756,21 +756,26 @@ impl Store {
             .map_or(0, |f| f.host_slots as usize)
     }
 
+    /// The error of a raw call with fewer than the `slots` `func` needs (off the hot path).
+    #[cold]
+    #[inline(never)]
+    fn too_few_slots(&self, func: FuncId, slots: usize) -> Error {
+        let entity = &self.funcs[func.0 as usize];
+        Error::usage(format!(
+            "a call of {} needs {} slots, got {slots}",
+            self.type_list[entity.type_id as usize].ty, entity.host_slots,
+        ))
+    }
+
     /// Calls `func` with raw values, without allocating: the parameters are in `slots` on
     /// entry (one slot per value, two for a `v128`, low half first) and the results replace
     /// them. `slots` must hold at least [`Store::call_slots`] values; types are not checked.
     pub fn call_raw(&mut self, func: FuncId, slots: &mut [u64]) -> Result<(), Error> {
-        let entity = self
-            .funcs
-            .get(func.0 as usize)
-            .ok_or_else(|| Error::usage("unknown function"))?;
+        let Some(entity) = self.funcs.get(func.0 as usize) else {
+            return Err(unknown_function());
+        };
         if slots.len() < entity.host_slots as usize {
-            return Err(Error::usage(format!(
-                "a call of {} needs {} slots, got {}",
-                self.type_list[entity.type_id as usize].ty,
-                entity.host_slots,
-                slots.len()
-            )));
+            return Err(self.too_few_slots(func, slots.len()));
         }
         if self.depth >= MAX_REENTRY {
             return Err(TrapCode::StackOverflow.into());
@@ -954,4 +959,11 @@ impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
         Error::new(kind)
     }
+}
+
+/// The error of a call of a function the store does not have (off the hot path).
+#[cold]
+#[inline(never)]
+fn unknown_function() -> Error {
+    Error::usage("unknown function")
 }
