@@ -174,19 +174,42 @@ fn accumulator_operands(ops: &[Op]) -> Vec<u8> {
     out
 }
 
-/// Whether `op` is the first of a fused pair (named `first+second`), whose handler may run
-/// the instruction after it too.
+/// For each opcode that is the first of a fused pair (named `first+second`), the opcode of
+/// the second, which its handler runs too when it follows; read from the names once.
+static PARTNERS: std::sync::LazyLock<Box<[Option<Opcode>]>> = std::sync::LazyLock::new(|| {
+    let ops = every_opcode();
+    let by_name: std::collections::HashMap<&str, Opcode> =
+        ops.iter().map(|op| (op.mnemonic(), op.code())).collect();
+    ops.iter()
+        .map(|op| {
+            let (_, second) = op.mnemonic().split_once('+')?;
+            by_name.get(second).copied()
+        })
+        .collect()
+});
+
+/// One instruction of each opcode, in opcode order, with all-zero operands (every operand
+/// field decodes from zero bytes).
+fn every_opcode() -> Vec<Op> {
+    (0..Op::COUNT as u16)
+        .map(|code| {
+            let mut bytes = code.to_le_bytes().to_vec();
+            bytes.resize(64, 0);
+            Op::decode(&mut &bytes[..]).expect("every opcode decodes")
+        })
+        .collect()
+}
+
+/// Whether `op` is the first of a fused pair, whose handler may run the instruction after it
+/// too.
 fn is_fused(op: Op) -> bool {
-    op.mnemonic().contains('+')
+    PARTNERS[op.opcode() as usize].is_some()
 }
 
 /// Whether `first`'s handler runs `second` too (when `second` follows it): `first` is a
 /// fused pair `a+b` and `second` is a `b`.
 fn fuses(first: Op, second: Op) -> bool {
-    first
-        .mnemonic()
-        .split_once('+')
-        .is_some_and(|(_, b)| b == second.mnemonic())
+    PARTNERS[first.opcode() as usize] == Some(second.code())
 }
 
 /// The slot a fused pair's handler leaves in the accumulator after running both: its
@@ -626,16 +649,6 @@ macro_rules! accessors {
         macro_rules! f64_bits {
             ($dol v:expr) => {
                 f64::from_bits($dol v)
-            };
-        }
-        macro_rules! f32_of {
-            ($dol s:expr) => {
-                f32::from_bits(get!($dol s) as u32)
-            };
-        }
-        macro_rules! f64_of {
-            ($dol s:expr) => {
-                f64::from_bits(get!($dol s))
             };
         }
         macro_rules! bin_i32 {
@@ -1388,11 +1401,7 @@ mod tests {
 
     #[test]
     fn every_instruction_that_can_jump_call_or_return_checks_the_stack() {
-        for code in 0..Op::COUNT as u16 {
-            // Each opcode with all-zero operands.
-            let mut bytes = code.to_le_bytes().to_vec();
-            bytes.resize(64, 0);
-            let mut op = Op::decode(&mut &bytes[..]).unwrap();
+        for mut op in every_opcode() {
             let mut jumps = false;
             op.visit_branches(&mut |_| jumps = true);
             let name = op.mnemonic();
@@ -1407,6 +1416,25 @@ mod tests {
                 assert!(fast::checks_stack(op.code()), "{name}");
             }
         }
+    }
+
+    #[test]
+    fn every_fused_pair_names_its_second_instruction() {
+        let mut pairs = 0;
+        for op in every_opcode() {
+            if op.mnemonic().contains('+') {
+                assert!(is_fused(op), "{}", op.mnemonic());
+                pairs += 1;
+            }
+        }
+        assert!(pairs >= 28, "{pairs} fused pairs");
+        let add = Op::I32Add(bin(1, 2, 3));
+        assert!(fuses(Op::I32MulThenAdd(bin(1, 2, 3)), add));
+        assert!(!fuses(
+            Op::I32MulThenAdd(bin(1, 2, 3)),
+            Op::I32Sub(bin(1, 2, 3))
+        ));
+        assert!(!fuses(add, add));
     }
 
     #[test]
