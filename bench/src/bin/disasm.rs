@@ -1,7 +1,8 @@
 //! Prints the machine code wz's JIT generates for each function of a module, through
 //! `objdump` (x86_64 hosts): `cargo run --release --bin disasm -- workloads/sieve.wat`.
 //! With `--wasmtime`, prints wasmtime's code for the same module instead, for comparison;
-//! `--interrupt`, `--fuel` and `--listen` compile wz's code with those checks (or listener calls).
+//! `--interrupt`, `--fuel` and `--listen` compile wz's code with those checks (or listener calls);
+//! `--trampolines` prints the entry trampoline and host adapter of each function's signature.
 
 use anyhow::{Context, Result};
 
@@ -33,10 +34,30 @@ fn main() -> Result<()> {
         },
         ..Default::default()
     })?;
-    for (i, f) in engine.compile_functions(&module)?.iter().enumerate() {
+    let mut listing = Vec::new();
+    if has("--trampolines") {
+        let mut seen = Vec::new();
+        for func in &module.funcs {
+            let ty = &module.types[*func as usize];
+            if seen.contains(ty) {
+                continue;
+            }
+            seen.push(ty.clone());
+            let mut code = engine.trampoline_functions(ty)?.into_iter();
+            for what in ["entry trampoline", "host adapter"] {
+                let f = code.next().context("two trampolines")?;
+                listing.push((format!("{what} of {ty}"), f));
+            }
+        }
+    } else {
+        for (i, f) in engine.compile_functions(&module)?.into_iter().enumerate() {
+            listing.push((format!("function {i}"), f));
+        }
+    }
+    for (i, (name, f)) in listing.iter().enumerate() {
         let file = std::env::temp_dir().join(format!("wz-disasm-{}-{i}.bin", std::process::id()));
         std::fs::write(&file, f.code())?;
-        println!("; function {i} ({} bytes)", f.code().len());
+        println!("; {name} ({} bytes)", f.code().len());
         let out = std::process::Command::new("objdump")
             .args(["-D", "-b", "binary", "-m", "i386:x86-64", "-M", "intel"])
             .arg(&file)

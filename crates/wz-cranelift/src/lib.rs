@@ -222,7 +222,10 @@ impl Trampolines {
         self.code.ptr(self.host_adapter)
     }
 
-    fn entry(&self) -> *const u8 {
+    /// The entry trampoline: host-callable code (`extern "C" fn(code, vmctx, caller_vmctx,
+    /// slots)`) that loads the parameters from the slots, calls `code` with the wasm calling
+    /// convention and stores the results back. [`JitEngine::call`] runs it.
+    pub fn entry(&self) -> *const u8 {
         self.code.ptr(self.entry)
     }
 }
@@ -525,6 +528,20 @@ impl JitEngine {
     }
 
     fn compile_trampolines(&self, ty: &FuncType) -> Result<Trampolines, CompileError> {
+        let image = Image::layout(&self.trampoline_functions(ty)?)?;
+        Ok(Trampolines {
+            code: image.load()?,
+            entry: image.offsets[0],
+            host_adapter: image.offsets[1],
+        })
+    }
+
+    /// The machine code of signature `ty`'s entry trampoline and host adapter (in that
+    /// order), not yet loaded: what [`JitEngine::trampolines`] loads, for inspection.
+    pub fn trampoline_functions(
+        &self,
+        ty: &FuncType,
+    ) -> Result<Vec<CompiledFunction>, CompileError> {
         let host_cc = CallConv::triple_default(self.isa.triple());
         let mut ctx = Context::new();
         let mut fctx = FunctionBuilderContext::new();
@@ -621,12 +638,7 @@ impl JitEngine {
             b.finalize(self.isa.frontend_config());
             funcs.push(self.finish(&mut ctx, "trampoline generation")?);
         }
-        let image = Image::layout(&funcs)?;
-        Ok(Trampolines {
-            code: image.load()?,
-            entry: image.offsets[0],
-            host_adapter: image.offsets[1],
-        })
+        Ok(funcs)
     }
 
     /// Generates machine code for the function in `ctx` and records its relocations (calls
@@ -701,41 +713,27 @@ impl JitEngine {
         })
     }
 
-    /// Calls the wasm function `func` (a [`vm::VMFuncRef`] of signature `ty`) from the host,
-    /// with `slots` holding the parameters (one 8-byte slot each, two for `v128`) and
-    /// receiving the results. `caller` is the vmctx reported to host functions as the caller
-    /// (may be the callee's own).
+    /// Calls the wasm function `func` (a [`vm::VMFuncRef`]) from the host through `entry`,
+    /// the [entry trampoline](Trampolines::entry) of its signature, with `slots` holding the
+    /// parameters (one 8-byte slot each, two for `v128`) and receiving the results. `caller`
+    /// is the vmctx reported to host functions as the caller (may be the callee's own).
     ///
     /// # Safety
     /// `func` must be a live function reference of a store whose context is `store`, all of
-    /// whose objects stay alive and unaliased by Rust references during the call; `slots`
-    /// must hold at least `max(params, results)` slots of `ty`.
+    /// whose objects stay alive and unaliased by Rust references during the call; `entry`
+    /// must be the entry trampoline of `func`'s signature, from trampolines that stay alive
+    /// during the call; `slots` must hold at least `max(params, results)` slots of that
+    /// signature.
     #[allow(unsafe_code)]
+    #[inline]
     pub unsafe fn call(
         &self,
-        trampolines: &Trampolines,
+        entry: *const u8,
         func: *const vm::VMFuncRef,
         caller: *mut u8,
         slots: *mut u64,
         store: *mut VMStoreContext,
     ) -> Result<(), CallTrap> {
-        struct Call {
-            entry: *const u8,
-            code: *const u8,
-            vmctx: *mut u8,
-            caller: *mut u8,
-            slots: *mut u64,
-        }
-        unsafe extern "C" fn run(arg: *mut u8) {
-            // SAFETY: `arg` is the `Call` below; `entry` is an entry trampoline with exactly
-            // this signature (the host convention, four pointer arguments).
-            unsafe {
-                let c = &*(arg as *const Call);
-                let f: unsafe extern "C" fn(*const u8, *mut u8, *mut u8, *mut u64) =
-                    std::mem::transmute(c.entry);
-                f(c.code, c.vmctx, c.caller, c.slots);
-            }
-        }
         // SAFETY: `func` and `store` are live per the caller's contract.
         let (code, vmctx, outermost) = unsafe {
             let f = &*func;
@@ -745,15 +743,10 @@ impl JitEngine {
             }
             (f.code, f.vmctx, outermost)
         };
-        let mut call = Call {
-            entry: trampolines.entry(),
-            code,
-            vmctx,
-            caller,
-            slots,
-        };
-        // SAFETY: `run` owns nothing that needs dropping; `call` outlives the call.
-        let outcome = unsafe { traps::catch_traps(run, (&raw mut call).cast()) };
+        // SAFETY: `entry` is the entry trampoline of `func`'s signature and the other
+        // arguments are what it expects (the caller's contract); this frame owns nothing
+        // that needs dropping.
+        let outcome = unsafe { traps::catch_traps(entry, code, vmctx, caller, slots) };
         if outermost {
             // SAFETY: as above.
             unsafe { (*store).stack_limit = 0 };

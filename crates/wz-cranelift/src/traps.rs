@@ -187,7 +187,7 @@ std::arch::global_asm!(
     ".globl wz_cranelift_enter",
     ".type wz_cranelift_enter,@function",
     "wz_cranelift_enter:",
-    // rdi = buf, rsi = f, rdx = arg
+    // rdi = buf, rsi = entry, rdx = code, rcx = vmctx, r8 = caller, r9 = slots
     "mov [rdi], rbx",
     "mov [rdi + 8], rbp",
     "mov [rdi + 16], r12",
@@ -199,8 +199,12 @@ std::arch::global_asm!(
     "mov rax, [rsp]",
     "mov [rdi + 56], rax",
     "sub rsp, 8",
+    "mov rax, rsi",
     "mov rdi, rdx",
-    "call rsi",
+    "mov rsi, rcx",
+    "mov rdx, r8",
+    "mov rcx, r9",
+    "call rax",
     "add rsp, 8",
     "xor eax, eax",
     "ret",
@@ -227,7 +231,7 @@ std::arch::global_asm!(
     ".globl wz_cranelift_enter",
     ".type wz_cranelift_enter,%function",
     "wz_cranelift_enter:",
-    // x0 = buf, x1 = f, x2 = arg
+    // x0 = buf, x1 = entry, x2 = code, x3 = vmctx, x4 = caller, x5 = slots
     "stp x19, x20, [x0, #0]",
     "stp x21, x22, [x0, #16]",
     "stp x23, x24, [x0, #32]",
@@ -242,8 +246,12 @@ std::arch::global_asm!(
     "stp d14, d15, [x0, #152]",
     "stp x29, x30, [sp, #-16]!",
     "mov x29, sp",
+    "mov x10, x1",
     "mov x0, x2",
-    "blr x1",
+    "mov x1, x3",
+    "mov x2, x4",
+    "mov x3, x5",
+    "blr x10",
     "ldp x29, x30, [sp], #16",
     "mov w0, #0",
     "ret",
@@ -275,8 +283,16 @@ std::arch::global_asm!(
 ))]
 unsafe extern "C" {
     /// Saves the callee-saved registers, stack pointer and return address in `buf`, calls
-    /// `f(arg)` and returns 0; or returns the code passed to [`wz_cranelift_unwind`].
-    fn wz_cranelift_enter(buf: *mut JmpBuf, f: unsafe extern "C" fn(*mut u8), arg: *mut u8) -> u32;
+    /// `entry(code, vmctx, caller, slots)` (an entry trampoline) and returns 0; or returns
+    /// the code passed to [`wz_cranelift_unwind`].
+    fn wz_cranelift_enter(
+        buf: *mut JmpBuf,
+        entry: *const u8,
+        code: *const u8,
+        vmctx: *mut u8,
+        caller: *mut u8,
+        slots: *mut u64,
+    ) -> u32;
     fn wz_cranelift_unwind(buf: *const JmpBuf, code: u32) -> !;
 }
 
@@ -286,24 +302,28 @@ pub const SUPPORTED: bool = cfg!(all(
     any(target_arch = "x86_64", target_arch = "aarch64")
 ));
 
-/// Runs `f(arg)` (which calls generated code) so that a trap in that code returns here.
+/// Calls `entry(code, vmctx, caller, slots)`, an entry trampoline (see
+/// `Trampolines::entry`), so that a trap in the generated code it runs returns here.
 ///
-/// Returns `Ok(())` when `f` returned, or the trap with the frames it stopped.
+/// Returns `Ok(())` when the call returned, or the trap with the frames it stopped. Inlined
+/// into its one caller: every host-to-wasm call passes through it.
 ///
 /// # Safety
-/// `f` must not own anything that needs dropping while generated code runs: on a trap, its
-/// frame is abandoned. `arg` must be valid for `f`.
+/// `entry` must be an entry trampoline and `code`, `vmctx`, `caller` and `slots` valid
+/// arguments for it. The caller's frame must not own anything that needs dropping while
+/// the generated code runs: on a trap, everything between here and the trap is abandoned.
+#[inline(always)]
 pub(crate) unsafe fn catch_traps(
-    f: unsafe extern "C" fn(*mut u8),
-    arg: *mut u8,
+    entry: *const u8,
+    code: *const u8,
+    vmctx: *mut u8,
+    caller: *mut u8,
+    slots: *mut u64,
 ) -> Result<(), Trapped> {
-    install_handlers();
+    // The signal handlers are already in place: `entry` and `code` lie in generated code,
+    // and mapping any (`CodeMemory::new`) installs them.
     if !SUPPORTED {
-        return Err(Trapped {
-            code: 0xff,
-            pcs: Vec::new(),
-            frames: 0,
-        });
+        return Err(unsupported());
     }
     let mut activation = Activation {
         buf: std::mem::MaybeUninit::uninit(),
@@ -314,41 +334,61 @@ pub(crate) unsafe fn catch_traps(
     };
     let this: *mut Activation = &mut activation;
     CURRENT.with(|c| c.set(this));
-    // SAFETY: `buf` lives in this frame for the whole call; `f` and `arg` are valid per the
+    // SAFETY: `buf` lives in this frame for the whole call; the arguments are valid per the
     // caller. If the code traps, `unwind` returns here through the saved registers.
     #[cfg(all(
         target_os = "linux",
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))]
-    let code = unsafe { wz_cranelift_enter((*this).buf.as_mut_ptr(), f, arg) };
+    let code =
+        unsafe { wz_cranelift_enter((*this).buf.as_mut_ptr(), entry, code, vmctx, caller, slots) };
     #[cfg(not(all(
         target_os = "linux",
         any(target_arch = "x86_64", target_arch = "aarch64")
     )))]
     let code = {
-        let _ = (f, arg);
+        let _ = (entry, code, vmctx, caller, slots);
         0xffu32
     };
     CURRENT.with(|c| c.set(activation.prev));
     if code == 0 {
         return Ok(());
     }
-    // SAFETY: the handler initialized the first `trace_len` entries before unwinding here
-    // (reads go through `this`, the pointer it wrote through).
-    let pcs = unsafe {
-        let a = &*this;
-        a.trace[..a.trace_len.min(MAX_TRACE)]
-            .iter()
-            .map(|pc| pc.assume_init())
-            .collect()
-    };
-    // SAFETY: as above.
-    let frames = unsafe { (*this).trace_frames };
-    Err(Trapped {
+    // SAFETY: `this` is the activation the handler wrote through; it is still live.
+    Err(unsafe { trapped(this, code) })
+}
+
+/// The trap a call stopped with: its code and the frames the handler recorded (off the hot
+/// path).
+///
+/// # Safety
+/// `this` must be the activation of a call that trapped with `code`.
+#[cold]
+#[inline(never)]
+unsafe fn trapped(this: *const Activation, code: u32) -> Trapped {
+    // SAFETY: the handler initialized the first `trace_len` entries before unwinding (reads
+    // go through `this`, the pointer it wrote through).
+    let a = unsafe { &*this };
+    let pcs = a.trace[..a.trace_len.min(MAX_TRACE)]
+        .iter()
+        // SAFETY: as above.
+        .map(|pc| unsafe { pc.assume_init() })
+        .collect();
+    Trapped {
         code: code as u8,
         pcs,
-        frames,
-    })
+        frames: a.trace_frames,
+    }
+}
+
+/// The answer on hosts where generated code cannot run.
+#[cold]
+fn unsupported() -> Trapped {
+    Trapped {
+        code: 0xff,
+        pcs: Vec::new(),
+        frames: 0,
+    }
 }
 
 /// The raw trap code a faulting instruction is reported with.

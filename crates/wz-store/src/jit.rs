@@ -7,7 +7,7 @@
 //! the builtins' temporary `&mut Store` is the only live access while they run.
 
 use wz_cranelift::Trap;
-use wz_cranelift::vm::{self, Builtins, VMHostContext, VMStoreContext};
+use wz_cranelift::vm::{self, Builtins, VMFuncRef, VMHostContext, VMStoreContext};
 use wz_interp::Env;
 
 use crate::exec::Exec;
@@ -73,31 +73,125 @@ pub(crate) fn call(
     type_id: u32,
     slots: &mut [u64],
 ) -> Result<(), Error> {
-    let Engine::Compiler(jit) = &store.engine else {
-        return Err(Error::usage("not a JIT store"));
-    };
-    // Raw pointers to the engine and the trampolines, not clones of their `Arc`s (two atomic
-    // increments and decrements per call): both live in heap allocations the store keeps
-    // alive for the whole call (it replaces neither its engine nor a type's trampolines),
-    // and neither is part of the `Store` value the builtins borrow mutably. The same holds
-    // for the function reference: it sits in a chunk of the store's `vmfuncs` arena, which
-    // only ever adds chunks and frees them with the store.
-    let jit: *const wz_cranelift::JitEngine = &**jit;
     let (Some(trampolines), Some(vmfunc)) = (store.trampolines(type_id), store.vmfunc(func.0))
     else {
         return Err(Error::usage("function has no compiled code"));
     };
-    let trampolines: *const wz_cranelift::Trampolines = &**trampolines;
-    let vmfunc: *const vm::VMFuncRef = vmfunc;
+    let (entry, vmfunc): (*const u8, *const VMFuncRef) = (trampolines.entry(), vmfunc);
+    // SAFETY: both come from this store, for function `func` of type `type_id`; the caller
+    // checked the length of `slots`.
+    unsafe { enter(store, entry, vmfunc, slots) }
+}
+
+/// A compiled function's call target, resolved once by [`Store::jit_entry`] so that calls
+/// from the host through [`Store::call_jit`] skip looking up the function, its kind, its
+/// signature's trampolines and its reference.
+///
+/// ```
+/// use wz_store::{CompiledModule, Engine, Store};
+/// let engine = Engine::compiler().unwrap();
+/// let wasm = wat::parse_str(r#"(module (func (export "inc") (param i64) (result i64)
+///     (i64.add (local.get 0) (i64.const 1))))"#).unwrap();
+/// let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+/// let mut store = Store::with_engine(engine);
+/// let instance = store.instantiate(&module, &[]).unwrap();
+/// let inc = store.export_func(instance, "inc").unwrap();
+/// let entry = store.jit_entry(inc).unwrap();
+/// let mut slots = [41];
+/// store.call_jit(&entry, &mut slots).unwrap();
+/// assert_eq!(slots, [42]);
+/// // An entry only works with the store that made it.
+/// let mut other = Store::with_engine(Engine::compiler().unwrap());
+/// assert!(other.call_jit(&entry, &mut slots).is_err());
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct JitEntry {
+    /// The [`Store::id`] of the store it belongs to.
+    pub(crate) store: u64,
+    pub(crate) func: FuncId,
+    /// The entry trampoline of the function's signature.
+    pub(crate) entry: *const u8,
+    pub(crate) vmfunc: *const VMFuncRef,
+    /// The slots a call needs: `max(params, results)`.
+    pub(crate) slots: u32,
+}
+
+// SAFETY: a `JitEntry` is a few addresses into the store that made it; they are dereferenced
+// only by `call_entry`, on that same store (checked by id) and under its `&mut`, so sending
+// or sharing the addresses themselves is harmless.
+unsafe impl Send for JitEntry {}
+// SAFETY: as above; `JitEntry` has no interior mutability.
+unsafe impl Sync for JitEntry {}
+
+impl JitEntry {
+    /// The function it calls.
+    pub fn func(&self) -> FuncId {
+        self.func
+    }
+
+    /// The slots a call needs (as [`Store::call_slots`]).
+    pub fn slots(&self) -> usize {
+        self.slots as usize
+    }
+}
+
+/// Calls through `entry` with `slots` (see [`Store::call_jit`]).
+#[inline]
+pub(crate) fn call_entry(
+    store: &mut Store,
+    entry: &JitEntry,
+    slots: &mut [u64],
+) -> Result<(), Error> {
+    if entry.store != store.id || slots.len() < entry.slots as usize {
+        return Err(refused(entry, store.id, slots.len()));
+    }
+    // SAFETY: the entry was made by this store (same id; ids are never reused), whose
+    // trampolines and function references stay at their addresses for its whole life, and
+    // `slots` is as long as the signature needs.
+    unsafe { enter(store, entry.entry, entry.vmfunc, slots) }
+}
+
+/// Why [`call_entry`] refused a call (off the hot path).
+#[cold]
+#[inline(never)]
+fn refused(entry: &JitEntry, store: u64, slots: usize) -> Error {
+    if entry.store != store {
+        Error::usage("the function belongs to another store")
+    } else {
+        Error::usage(format!("the call needs {} slots, got {slots}", entry.slots))
+    }
+}
+
+/// Runs compiled function `vmfunc` through entry trampoline `entry`.
+///
+/// # Safety
+/// `entry` and `vmfunc` must belong to `store`: the entry trampoline of the function's
+/// signature and its reference; `slots` must hold at least `max(params, results)` slots.
+#[inline]
+unsafe fn enter(
+    store: &mut Store,
+    entry: *const u8,
+    vmfunc: *const VMFuncRef,
+    slots: &mut [u64],
+) -> Result<(), Error> {
+    let Engine::Compiler(jit) = &store.engine else {
+        return Err(Error::usage("not a JIT store"));
+    };
+    // A raw pointer to the engine, not a clone of its `Arc` (an atomic increment and
+    // decrement per call): the store keeps it alive for the whole call, and it is not part
+    // of the `Store` value the builtins borrow mutably. The trampolines (kept per type by
+    // the store) and the function reference (in a chunk of the store's `vmfuncs` arena,
+    // which only ever adds chunks) are not in that value either.
+    let jit: *const wz_cranelift::JitEngine = &**jit;
     let vm: *mut VMStoreContext = &mut *store.vm;
     let store_ptr: *mut Store = store;
     // SAFETY: every pointer involved is owned by the store, which `&mut` keeps alive and
-    // unaliased for the whole call; `store` is not used until the call returns. `slots` is
-    // as long as the signature needs (checked by the caller).
+    // unaliased for the whole call; `store` is not used until the call returns. `entry`
+    // matches `vmfunc` and `slots` is long enough (the caller's contract).
     let outcome = unsafe {
         (*vm).store = store_ptr.cast();
         let caller = (*vmfunc).vmctx;
-        (*jit).call(&*trampolines, vmfunc, caller, slots.as_mut_ptr(), vm)
+        (*jit).call(entry, vmfunc, caller, slots.as_mut_ptr(), vm)
     };
     match outcome {
         Ok(()) => Ok(()),

@@ -37,6 +37,7 @@ mod values;
 
 pub use backtrace::{Backtrace, FrameInfo, MAX_FRAMES};
 pub use error::{Error, ErrorKind};
+pub use jit::JitEntry;
 pub use listen::{FuncListener, ListenerFactory};
 pub use module::{CompiledModule, Engine, InterpConfig};
 pub use names::ExportNames;

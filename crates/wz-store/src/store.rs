@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use wz_binary::{
     ConstExpr, DataMode, ElementMode, ExternKind, FuncType, GlobalType, ImportKind, MemoryType,
@@ -18,12 +18,17 @@ use crate::{CompiledModule, Engine, Error, ErrorKind, ExportNames, HostFunc, Tra
 /// `vm.fuel` without a budget: far enough below zero never to be reached.
 const UNLIMITED_FUEL: i64 = i64::MIN / 2;
 
+/// The id of the next store made.
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
 /// How deeply host functions may re-enter wasm (each level uses some host stack).
 const MAX_REENTRY: u32 = 200;
 
 /// Owns every runtime object: functions, memories, tables, globals and instances.
 #[derive(Debug)]
 pub struct Store {
+    /// Unique among the process's stores (see [`Store::id`]).
+    pub(crate) id: u64,
     pub(crate) engine: Engine,
     /// State shared with compiled code (JIT stores).
     pub(crate) vm: Box<VMStoreContext>,
@@ -81,6 +86,7 @@ impl Store {
     pub fn with_engine(engine: Engine) -> Self {
         let interrupt = Arc::new(AtomicU64::new(0));
         Store {
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             engine,
             vm: Box::new(VMStoreContext {
                 stack_limit: 0,
@@ -765,6 +771,55 @@ impl Store {
             "a call of {} needs {} slots, got {slots}",
             self.type_list[entity.type_id as usize].ty, entity.host_slots,
         ))
+    }
+
+    /// The store's id: no two stores of the process share one.
+    ///
+    /// ```
+    /// use wz_store::Store;
+    /// assert_ne!(Store::default().id(), Store::default().id());
+    /// ```
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The resolved call target of `func` when it is compiled code of this (JIT) store:
+    /// [`Store::call_jit`] calls it with less work than [`Store::call_raw`]. `None` for
+    /// interpreted and host functions and unknown ids.
+    pub fn jit_entry(&self, func: FuncId) -> Option<crate::JitEntry> {
+        let entity = self.funcs.get(func.0 as usize)?;
+        if !matches!(entity.kind, FuncKind::Jit) {
+            return None;
+        }
+        let entry = self.trampolines(entity.type_id)?.entry();
+        let vmfunc = self.vmfunc(func.0)?;
+        Some(crate::JitEntry {
+            store: self.id,
+            func,
+            entry,
+            vmfunc,
+            slots: entity.host_slots,
+        })
+    }
+
+    /// Calls the function of `entry` (made by [`Store::jit_entry`] of this store) as
+    /// [`Store::call_raw`] does: the parameters in `slots`, at least [`JitEntry::slots`]
+    /// long, are replaced by the results. An entry of another store is an error.
+    ///
+    /// [`JitEntry::slots`]: crate::JitEntry::slots
+    #[inline]
+    pub fn call_jit(&mut self, entry: &crate::JitEntry, slots: &mut [u64]) -> Result<(), Error> {
+        if self.depth >= MAX_REENTRY {
+            return Err(TrapCode::StackOverflow.into());
+        }
+        self.depth += 1;
+        let listened = self.listened.len();
+        let outcome = crate::jit::call_entry(self, entry, slots);
+        self.depth -= 1;
+        if let Err(error) = &outcome {
+            self.abort_listened(listened, error);
+        }
+        outcome
     }
 
     /// Calls `func` with raw values, without allocating: the parameters are in `slots` on

@@ -147,3 +147,49 @@ fn deep_recursion_on_a_small_thread_stack_traps() {
         assert_eq!(outcome.1, vec![Val::I32(3)]);
     }
 }
+
+#[test]
+fn resolved_entries_call_compiled_code_only_in_their_store() {
+    let Some(engine) = jit() else { return };
+    let wasm = wat::parse_str(TRAPS).unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    let mut store = Store::with_engine(engine.clone());
+    let i = store.instantiate(&module, &[]).unwrap();
+    let div = store.export_func(i, "div").unwrap();
+    let deep = store.export_func(i, "deep").unwrap();
+    let entry = store.jit_entry(div).expect("compiled code has an entry");
+    assert_eq!((entry.func(), entry.slots()), (div, 2));
+    let mut slots = [17, 5];
+    store.call_jit(&entry, &mut slots).unwrap();
+    assert_eq!(slots[0], 3);
+    // Too few slots, and another store (even of the same module), are refused, not run.
+    let e = store.call_jit(&entry, &mut [17]).unwrap_err();
+    assert!(e.to_string().contains("slots"), "{e}");
+    let mut other = Store::with_engine(engine.clone());
+    other.instantiate(&module, &[]).unwrap();
+    let e = other.call_jit(&entry, &mut [17, 5]).unwrap_err();
+    assert!(e.to_string().contains("another store"), "{e}");
+    // Traps through an entry leave the store as usable as `call_raw`'s do.
+    let e = store.call_jit(&entry, &mut [1, 0]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::IntegerDivideByZero));
+    let deep_entry = store.jit_entry(deep).unwrap();
+    let e = store.call_jit(&deep_entry, &mut [0]).unwrap_err();
+    assert_eq!(e.trap_code(), Some(TrapCode::StackOverflow));
+    let mut slots = [100, 7];
+    store.call_jit(&entry, &mut slots).unwrap();
+    assert_eq!(slots[0], 14);
+    let mut slots = [100, 7];
+    store.call_raw(div, &mut slots).unwrap();
+    assert_eq!(slots[0], 14);
+    // Host functions and interpreted code have none.
+    let ty = FuncType::new([], []);
+    let host = store
+        .alloc_host_func(HostFunc::new(ty, |_, _| Ok(())))
+        .unwrap();
+    assert!(store.jit_entry(host).is_none());
+    let mut interp = Store::default();
+    let module = CompiledModule::new(&wasm, Default::default()).unwrap();
+    let i = interp.instantiate(&module, &[]).unwrap();
+    let div = interp.export_func(i, "div").unwrap();
+    assert!(interp.jit_entry(div).is_none());
+}

@@ -114,6 +114,12 @@ impl Module {
         };
         let ty = store.func_type(func).clone();
         let slots = store.call_slots(func);
+        // Calls with limits to apply take the general path (see `Function::run`).
+        let entry = if self.rt.metering.interrupt {
+            None
+        } else {
+            store.jit_entry(func)
+        };
         let param_slots = slot_count(ty.params()) as usize;
         let result_slots = slot_count(ty.results()) as usize;
         Some(Function {
@@ -121,6 +127,7 @@ impl Module {
             state: self.state.clone(),
             func,
             def: Arc::new(self.definition(name, ty)),
+            entry,
             slots,
             param_slots,
             result_slots,
@@ -276,6 +283,9 @@ pub struct Function {
     pub(crate) state: Arc<ModuleState>,
     pub(crate) func: FuncId,
     def: Arc<FunctionDefinition>,
+    /// For compiled code in a runtime without an interruptible deadline: the call target,
+    /// resolved once, that calls without a [`CallContext`] go straight to.
+    entry: Option<wz_store::JitEntry>,
     /// Raw slots a call needs: the larger of the next two.
     pub(crate) slots: usize,
     param_slots: usize,
@@ -391,6 +401,14 @@ impl Function {
         ctx: Option<&CallContext>,
         slots: &mut [u64],
     ) -> Result<(), Error> {
+        if ctx.is_none()
+            && let Some(entry) = &self.entry
+        {
+            // `run` without limits, minus the function lookups.
+            self.state.check_open()?;
+            let out = self.rt.store()?.call_jit(entry, slots);
+            return self.after_call(out);
+        }
         self.run(ctx, |store, func| store.call_raw(func, slots))
     }
 

@@ -141,6 +141,7 @@ fn to_binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
 impl RuntimeInner {
     /// Takes the store. A host function that calls back into its own runtime through a
     /// handle gets an error (it must use its `Caller`) instead of a deadlock.
+    #[inline]
     pub(crate) fn store(&self) -> Result<StoreGuard<'_>, Error> {
         let me = self as *const RuntimeInner as usize;
         let previous = HELD.with(|h| h.get());

@@ -170,6 +170,9 @@ tuples! {
 /// Calls that fit in this many raw slots use a buffer on the stack.
 const INLINE_SLOTS: usize = 16;
 
+/// Slots of most signatures: calls with at most these many take a smaller buffer.
+const SMALL_SLOTS: usize = 4;
+
 /// A function whose signature was checked against `P -> R` once; calls neither check
 /// types nor allocate (for signatures of up to 16 raw slots).
 ///
@@ -256,17 +259,33 @@ impl<P: WasmParams, R: WasmResults> TypedFunction<P, R> {
     #[inline]
     fn call_inner(&self, ctx: Option<&CallContext>, params: P) -> Result<R, Error> {
         let n = self.func.slots;
-        if n <= INLINE_SLOTS {
-            let mut buf = [0u64; INLINE_SLOTS];
-            params.to_slots(&mut buf);
-            self.func.call_raw(ctx, &mut buf[..n])?;
-            Ok(R::from_slots(&buf))
+        if n <= SMALL_SLOTS {
+            self.call_in::<SMALL_SLOTS>(ctx, params)
+        } else if n <= INLINE_SLOTS {
+            self.call_in::<INLINE_SLOTS>(ctx, params)
         } else {
-            let mut buf = vec![0u64; n];
-            params.to_slots(&mut buf);
-            self.func.call_raw(ctx, &mut buf)?;
-            Ok(R::from_slots(&buf))
+            self.call_heap(ctx, params)
         }
+    }
+
+    /// A call with more slots than fit on the stack (rare: a buffer on the heap).
+    #[cold]
+    #[inline(never)]
+    fn call_heap(&self, ctx: Option<&CallContext>, params: P) -> Result<R, Error> {
+        let mut buf = vec![0u64; self.func.slots];
+        params.to_slots(&mut buf);
+        self.func.call_raw(ctx, &mut buf)?;
+        Ok(R::from_slots(&buf))
+    }
+
+    /// A call whose slots fit in `N` (a buffer on the stack, zeroed: the smaller, the
+    /// cheaper).
+    #[inline(always)]
+    fn call_in<const N: usize>(&self, ctx: Option<&CallContext>, params: P) -> Result<R, Error> {
+        let mut buf = [0u64; N];
+        params.to_slots(&mut buf);
+        self.func.call_raw(ctx, &mut buf[..self.func.slots])?;
+        Ok(R::from_slots(&buf))
     }
 
     /// The untyped function.
