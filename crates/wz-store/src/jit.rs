@@ -4,7 +4,9 @@
 //! Compiled code reaches the store through raw pointers (its vmctx leads to the
 //! [`VMStoreContext`], which points back to the [`Store`]). [`call`] sets that pointer from the
 //! `&mut Store` it is given and does not touch the store until the compiled code returns, so
-//! the builtins' temporary `&mut Store` is the only live access while they run.
+//! the builtins' temporary `&mut Store` is the only live access while they run. Host
+//! functions see the store only through [`crate::StoreMut`], never as a `&mut Store`, so no
+//! safe code can move, replace or swap the store while compiled code points into it.
 
 use wz_cranelift::Trap;
 use wz_cranelift::vm::{self, Builtins, VMFuncRef, VMHostContext, VMStoreContext};

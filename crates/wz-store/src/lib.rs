@@ -41,7 +41,7 @@ pub use jit::JitEntry;
 pub use listen::{FuncListener, ListenerFactory};
 pub use module::{CompiledModule, Engine, InterpConfig};
 pub use names::ExportNames;
-pub use objects::{Caller, HostFunc, MemoryLimits};
+pub use objects::{Caller, HostFunc, MemoryLimits, StoreMut};
 pub use store::{Store, slot_count};
 pub use values::{Extern, FuncId, GlobalId, InstanceId, MemoryId, TableId, Val};
 pub use wz_binary::{

@@ -9,8 +9,9 @@ use wz_cranelift::vm::VMTableDef;
 use wz_cranelift::{BoundsChecks, LinearMemory};
 
 use crate::store::Store;
-use crate::values::InstanceId;
+use crate::values::{FuncId, GlobalId, InstanceId, MemoryId, TableId};
 use crate::{Error, PAGE_SIZE};
+use crate::{Extern, Val};
 
 /// The most pages a 32-bit memory can have.
 pub(crate) const MAX_PAGES: u64 = 65536;
@@ -74,9 +75,34 @@ pub struct Caller<'a> {
 }
 
 impl Caller<'_> {
-    /// The store.
-    pub fn store(&mut self) -> &mut Store {
-        self.store
+    /// The store, to read through `Deref` and change through [`StoreMut`]'s methods (the
+    /// same as [`Store`]'s). Never the `&mut Store` itself: the call in progress depends
+    /// on the store staying where it is, so it must not be replaced or swapped out.
+    ///
+    /// ```
+    /// use wz_store::{Caller, CompiledModule, Engine, Extern, FuncType, HostFunc, Store, Val, ValType};
+    /// let mut store = Store::default();
+    /// // A host function that doubles the calling instance's global "g".
+    /// let ty = FuncType::new([], []);
+    /// let double = store
+    ///     .alloc_host_func(HostFunc::new(ty, |caller: &mut Caller<'_>, _: &mut [u64]| {
+    ///         let instance = caller.instance().unwrap();
+    ///         let mut store = caller.store();
+    ///         let Some(Extern::Global(g)) = store.export(instance, "g") else { unreachable!() };
+    ///         let Val::I32(v) = store.global_get(g) else { unreachable!() };
+    ///         store.global_set(g, Val::I32(v * 2))
+    ///     }))
+    ///     .unwrap();
+    /// let wasm = wat::parse_str(r#"(module (import "host" "double" (func $double))
+    ///     (global (export "g") (mut i32) (i32.const 21))
+    ///     (func (export "run") (result i32) (call $double) (global.get 0)))"#).unwrap();
+    /// let module = CompiledModule::new(&wasm, Default::default()).unwrap();
+    /// let instance = store.instantiate(&module, &[Extern::Func(double)]).unwrap();
+    /// let run = store.export_func(instance, "run").unwrap();
+    /// assert_eq!(store.call(run, &[]).unwrap(), vec![Val::I32(42)]);
+    /// ```
+    pub fn store(&mut self) -> StoreMut<'_> {
+        StoreMut { store: self.store }
     }
 
     /// The calling instance (none when called directly by the embedder).
@@ -370,4 +396,81 @@ pub(crate) struct InstanceEntity {
     pub vmctx: Option<wz_cranelift::vm::InstanceContext>,
     /// What the embedder attached (see [`crate::Store::set_instance_data`]).
     pub data: Option<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+/// The store as a host function changes it (see [`Caller::store`]): [`Store`]'s methods,
+/// those that read through `Deref` and those that change it forwarded, but no `&mut Store`
+/// (with one, safe code could replace the store under the running call).
+///
+/// ```compile_fail
+/// // Replacing the store from a host function does not compile.
+/// fn replace(caller: &mut wz_store::Caller<'_>) {
+///     *caller.store() = wz_store::Store::default();
+/// }
+/// ```
+///
+/// ```compile_fail
+/// fn swap(caller: &mut wz_store::Caller<'_>, other: &mut wz_store::Store) {
+///     std::mem::swap(&mut *caller.store(), other);
+/// }
+/// ```
+pub struct StoreMut<'a> {
+    store: &'a mut Store,
+}
+
+impl std::ops::Deref for StoreMut<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.store
+    }
+}
+
+impl fmt::Debug for StoreMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StoreMut").field(&self.store).finish()
+    }
+}
+
+/// Forwards `&mut self` methods to the store, each documented as the one it forwards to.
+macro_rules! forward {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?;)*) => {
+        impl StoreMut<'_> {
+            $(
+                #[doc = concat!("As [`Store::", stringify!($name), "`].")]
+                pub fn $name(&mut self, $($arg: $ty),*) $(-> $ret)? {
+                    self.store.$name($($arg),*)
+                }
+            )*
+        }
+    };
+}
+
+forward! {
+    fn call(func: FuncId, args: &[Val]) -> Result<Vec<Val>, Error>;
+    fn call_raw(func: FuncId, slots: &mut [u64]) -> Result<(), Error>;
+    fn call_jit(entry: &crate::JitEntry, slots: &mut [u64]) -> Result<(), Error>;
+    fn global_set(global: GlobalId, value: Val) -> Result<(), Error>;
+    fn memory_data_mut(memory: MemoryId) -> &mut [u8];
+    fn memory_grow(memory: MemoryId, delta: u32) -> Option<u32>;
+    fn instantiate(module: &crate::CompiledModule, imports: &[Extern]) -> Result<InstanceId, Error>;
+    fn instantiate_with_data(
+        module: &crate::CompiledModule,
+        imports: &[Extern],
+        data: Option<Arc<dyn std::any::Any + Send + Sync>>
+    ) -> Result<InstanceId, Error>;
+    fn set_instance_data(instance: InstanceId, data: Arc<dyn std::any::Any + Send + Sync>);
+    fn register(name: &str, instance: InstanceId) -> Result<(), Error>;
+    fn unregister(name: &str) -> Option<InstanceId>;
+    fn alloc_host_func(func: HostFunc) -> Result<FuncId, Error>;
+    fn alloc_host_funcs(funcs: Arc<[HostFunc]>) -> Result<Vec<FuncId>, Error>;
+    fn alloc_host_instance(exports: Vec<(String, Extern)>) -> InstanceId;
+    fn alloc_host_instance_with(names: Arc<crate::ExportNames>, exports: Vec<Extern>) -> InstanceId;
+    fn alloc_memory(ty: MemoryType) -> Result<MemoryId, Error>;
+    fn alloc_table(ty: TableType, init: Val) -> Result<TableId, Error>;
+    fn alloc_global(ty: GlobalType, value: Val) -> Result<GlobalId, Error>;
+    fn set_fuel(fuel: Option<u64>);
+    fn set_memory_limits(limits: MemoryLimits);
+    fn set_backtraces(enabled: bool);
+    fn set_func_listener(func: FuncId, listener: Option<Arc<dyn crate::FuncListener>>);
+    fn set_listener_factory(factory: Option<Arc<crate::ListenerFactory>>);
 }

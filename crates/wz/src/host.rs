@@ -9,7 +9,7 @@ use crate::module::Module;
 use crate::runtime::{ModuleConfig, Runtime};
 use crate::typed::{WasmResults, WasmTy, WasmValues};
 
-pub use wz_store::Caller;
+pub use wz_store::{Caller, StoreMut};
 
 /// What a host closure may return: results, or `Result` of results (an error becomes a trap
 /// in the calling wasm code, or an exit with [`Error::exit`](wz_store::Error)).

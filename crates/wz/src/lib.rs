@@ -41,7 +41,7 @@ pub use cache::{CacheStats, CompilationCache};
 pub use compiled::{CompiledModule, CustomSection, FunctionDefinition, MemoryDefinition};
 pub use config::RuntimeConfig;
 pub use host::{
-    Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, WithCaller,
+    Caller, HostFunctionBuilder, HostModuleBuilder, HostResult, IntoHostFunc, StoreMut, WithCaller,
 };
 pub use limits::{CallContext, InterruptHandle};
 pub use module::{Function, Global, Memory, Module};

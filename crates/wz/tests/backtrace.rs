@@ -44,7 +44,7 @@ fn instantiate(config: RuntimeConfig) -> (Runtime, wz::Module) {
         .with_func(|caller: &mut wz::Caller<'_>| -> Result<(), wz::Error> {
             // Calls back into the calling module, which traps there.
             let instance = caller.instance().expect("called from wasm");
-            let store = caller.store();
+            let mut store = caller.store();
             let boom = store.export_func(instance, "boom").expect("exported");
             store.call(boom, &[]).map(|_| ())
         })

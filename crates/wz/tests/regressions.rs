@@ -78,7 +78,7 @@ fn memory_grown_by_a_host_function_is_seen_after_the_call() {
                 let Some(instance) = caller.instance() else {
                     return -1;
                 };
-                let store = caller.store();
+                let mut store = caller.store();
                 let Some(memory) = store.instance_memory(instance, 0) else {
                     return -1;
                 };
@@ -195,7 +195,7 @@ fn instances_added_during_a_call_leave_the_running_frames_intact() {
             .new_host_module_builder("env")
             .new_function_builder()
             .with_func(move |caller: &mut wz::Caller<'_>| -> i32 {
-                let store = caller.store();
+                let mut store = caller.store();
                 (0..64)
                     .map(|_| store.instantiate(&filler, &[]).is_ok() as i32)
                     .sum()
