@@ -349,8 +349,11 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, seg: u32) {
 
 unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) -> u32 {
     // SAFETY: `host` is the VMHostContext of a host function's reference, whose store context
-    // points to the running store (see `context`); `caller` is null or a live vmctx.
-    let (store, func, instance) = unsafe {
+    // points to the running store (see `context`); `caller` is null or a live vmctx. Its
+    // `host` is the function's `HostFunc`, inside an `Arc<[HostFunc]>` the store holds in
+    // `host_sets` until it is dropped, which cannot happen during a call (host functions
+    // only ever see the store through `StoreMut`). The host adapter reserves `slots` slots.
+    let (store, func, instance, f, slots) = unsafe {
         let ctx = &*(host as *const VMHostContext);
         let store = &mut *((*ctx.store).store as *mut Store);
         let instance = if caller.is_null() {
@@ -358,12 +361,17 @@ unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) 
         } else {
             Some(InstanceId(vm::instance_of(caller)))
         };
-        (store, ctx.func, instance)
+        let f = &*(ctx.host as *const crate::HostFunc);
+        let slots = std::slice::from_raw_parts_mut(slots, ctx.slots as usize);
+        (store, ctx.func, instance, f, slots)
     };
-    let n = store.funcs[func as usize].host_slots as usize;
-    // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
-    let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
-    match store.call_host(func, instance, slots) {
+    // Without a listener, straight to the function: no lookups, no reference count.
+    let outcome = if store.funcs[func as usize].listener.is_none() {
+        crate::objects::run_host(&*f.f, &mut crate::Caller { store, instance }, slots)
+    } else {
+        store.call_host(func, instance, slots)
+    };
+    match outcome {
         Ok(()) => 0,
         Err(e) => fail(store, e),
     }

@@ -193,3 +193,63 @@ fn resolved_entries_call_compiled_code_only_in_their_store() {
     let div = interp.export_func(i, "div").unwrap();
     assert!(interp.jit_entry(div).is_none());
 }
+
+#[test]
+fn host_functions_adding_host_functions_mid_call_stay_callable() {
+    use std::sync::{Arc, Mutex};
+    let Some(engine) = jit() else { return };
+    let mut store = Store::with_engine(engine.clone());
+    let added = Arc::new(Mutex::new(Vec::new()));
+    let ty = FuncType::new([ValType::I32], [ValType::I32]);
+    // Each call adds 50 host functions (each set moves the store's list of sets), the k-th
+    // returning k, and returns its argument plus one.
+    let grow = store
+        .alloc_host_func(HostFunc::new(ty, {
+            let added = added.clone();
+            move |caller, slots| {
+                let mut store = caller.store();
+                let mut added = added.lock().unwrap();
+                for _ in 0..50 {
+                    let k = added.len() as u64;
+                    let ty = FuncType::new([], [ValType::I32]);
+                    added.push(store.alloc_host_func(HostFunc::new(ty, move |_, slots| {
+                        slots[0] = k;
+                        Ok(())
+                    }))?);
+                }
+                slots[0] = (slots[0] as u32 + 1) as u64;
+                Ok(())
+            }
+        }))
+        .unwrap();
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "host" "grow" (func $grow (param i32) (result i32)))
+          (func (export "run") (param i32) (result i32)
+            (call $grow (call $grow (call $grow (local.get 0))))))"#,
+    )
+    .unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    let i = store.instantiate(&module, &[Extern::Func(grow)]).unwrap();
+    for round in 0..2 {
+        let r = call(&mut store, i, "run", &[Val::I32(10 * round)]).unwrap();
+        assert_eq!(r, vec![Val::I32(10 * round + 3)]);
+    }
+    let added = added.lock().unwrap().clone();
+    assert_eq!(added.len(), 300);
+    let wasm = wat::parse_str(
+        r#"(module (import "host" "k" (func $k (result i32)))
+          (func (export "run") (result i32) (call $k)))"#,
+    )
+    .unwrap();
+    let module = CompiledModule::with_engine(&wasm, Default::default(), &engine).unwrap();
+    for (k, f) in added.into_iter().enumerate().step_by(37) {
+        assert_eq!(store.call(f, &[]).unwrap(), vec![Val::I32(k as i32)]);
+        // And from compiled code, through the function's host context.
+        let i = store.instantiate(&module, &[Extern::Func(f)]).unwrap();
+        assert_eq!(
+            call(&mut store, i, "run", &[]).unwrap(),
+            vec![Val::I32(k as i32)]
+        );
+    }
+}
