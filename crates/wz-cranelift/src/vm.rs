@@ -195,11 +195,6 @@ pub struct VMHostContext {
     pub store: *mut VMStoreContext,
     /// The host function's id in the store.
     pub func: u32,
-    /// The slots a call of it needs: the larger of its parameter and result slot counts.
-    pub slots: u32,
-    /// The embedder's own description of the function, for the `host_call` builtin to use
-    /// without looking the function up (compiled code never reads it).
-    pub host: *const u8,
 }
 
 /// Where each field of a module's vmctx lives, in bytes.

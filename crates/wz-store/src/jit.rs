@@ -13,6 +13,7 @@ use wz_cranelift::vm::{self, Builtins, VMFuncRef, VMHostContext, VMStoreContext}
 use wz_interp::Env;
 
 use crate::exec::Exec;
+use crate::objects::{FuncKind, HostFn};
 use crate::store::Store;
 use crate::values::{FuncId, InstanceId};
 use crate::{Engine, Error, TrapCode};
@@ -349,11 +350,8 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, seg: u32) {
 
 unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) -> u32 {
     // SAFETY: `host` is the VMHostContext of a host function's reference, whose store context
-    // points to the running store (see `context`); `caller` is null or a live vmctx. Its
-    // `host` is the function's `HostFunc`, inside an `Arc<[HostFunc]>` the store holds in
-    // `host_sets` until it is dropped, which cannot happen during a call (host functions
-    // only ever see the store through `StoreMut`). The host adapter reserves `slots` slots.
-    let (store, func, instance, f, slots) = unsafe {
+    // points to the running store (see `context`); `caller` is null or a live vmctx.
+    let (store, func, instance) = unsafe {
         let ctx = &*(host as *const VMHostContext);
         let store = &mut *((*ctx.store).store as *mut Store);
         let instance = if caller.is_null() {
@@ -361,15 +359,23 @@ unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) 
         } else {
             Some(InstanceId(vm::instance_of(caller)))
         };
-        let f = &*(ctx.host as *const crate::HostFunc);
-        let slots = std::slice::from_raw_parts_mut(slots, ctx.slots as usize);
-        (store, ctx.func, instance, f, slots)
+        (store, ctx.func, instance)
     };
-    // Without a listener, straight to the function: no lookups, no reference count.
-    let outcome = if store.funcs[func as usize].listener.is_none() {
-        crate::objects::run_host(&*f.f, &mut crate::Caller { store, instance }, slots)
-    } else {
-        store.call_host(func, instance, slots)
+    let entity = &store.funcs[func as usize];
+    // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
+    let slots = unsafe { std::slice::from_raw_parts_mut(slots, entity.host_slots as usize) };
+    // Without a listener, straight to the function, and without the reference count
+    // `call_host` takes on the function's set.
+    let outcome = match entity.kind {
+        FuncKind::Host { set, index } if entity.listener.is_none() => {
+            let f: *const HostFn = &*store.host_sets[set as usize][index as usize].f;
+            // SAFETY: the function lives in an `Arc<[HostFunc]>` the store keeps in
+            // `host_sets`, which only grows, until the store is dropped; that cannot happen
+            // during this call, as host functions see the store only through `StoreMut`.
+            let f = unsafe { &*f };
+            crate::objects::run_host(f, &mut crate::Caller { store, instance }, slots)
+        }
+        _ => store.call_host(func, instance, slots),
     };
     match outcome {
         Ok(()) => 0,

@@ -195,16 +195,7 @@ impl Store {
 
     /// Adds a function entity and, in a JIT store, its function reference (whose index in
     /// `vmfuncs` is the function's id).
-    ///
-    /// `host` is the [`HostFunc`] of a host function (null for others), which a JIT store's
-    /// host context points to: it lives in an `Arc<[HostFunc]>` the store keeps in
-    /// `host_sets` for its whole life.
-    fn push_func(
-        &mut self,
-        kind: FuncKind,
-        type_id: u32,
-        host: *const HostFunc,
-    ) -> Result<FuncId, Error> {
+    fn push_func(&mut self, kind: FuncKind, type_id: u32) -> Result<FuncId, Error> {
         let info = &mut self.type_list[type_id as usize];
         let entity = FuncEntity::new(kind, type_id, info.call_slots);
         let id = self.funcs.len() as u32;
@@ -224,8 +215,6 @@ impl Store {
                 let ctx = self.host_contexts.push(VMHostContext {
                     store: vm,
                     func: id,
-                    slots: entity.host_slots,
-                    host: host.cast(),
                 });
                 func.code = trampolines.host_adapter();
                 func.vmctx = (ctx as *mut VMHostContext).cast();
@@ -306,7 +295,6 @@ impl Store {
                     index: index as u32,
                 },
                 type_id,
-                func,
             )?);
         }
         self.host_sets.push(funcs);
@@ -561,7 +549,7 @@ impl Store {
                 instance: id,
                 code: code.clone(),
             };
-            let f = self.push_func(kind, type_id, std::ptr::null())?;
+            let f = self.push_func(kind, type_id)?;
             inst.funcs.push(f.0);
         }
         if let Some(jit) = module.jit() {
@@ -573,7 +561,7 @@ impl Store {
             for defined in 0..m.bodies.len() as u32 {
                 let index = m.num_imported_funcs + defined;
                 let type_id = inst.type_ids[m.funcs[index as usize] as usize];
-                let f = self.push_func(FuncKind::Jit, type_id, std::ptr::null())?;
+                let f = self.push_func(FuncKind::Jit, type_id)?;
                 let vmfunc = self
                     .vmfuncs
                     .get_mut(f.0 as usize)
