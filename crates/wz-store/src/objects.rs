@@ -173,10 +173,12 @@ impl FuncEntity {
 }
 
 /// Values at stable addresses, allocated a chunk at a time and freed with the arena: one
-/// allocation per [`Chunks::CHUNK`] function references instead of one each.
+/// allocation per [`Chunks::CHUNK`] function references instead of one each. A chunk is a
+/// `Vec` made with room for `CHUNK` values and never pushed past it, so it never moves its
+/// values; it is filled as values come, not all at once.
 #[derive(Debug)]
 pub(crate) struct Chunks<T> {
-    chunks: Vec<Box<[T]>>,
+    chunks: Vec<Vec<T>>,
     len: usize,
 }
 
@@ -189,20 +191,19 @@ impl<T> Default for Chunks<T> {
     }
 }
 
-impl<T: Copy> Chunks<T> {
+impl<T> Chunks<T> {
     const CHUNK: usize = 64;
 
     /// Appends `value` (at index `len()`); its address never changes.
     pub fn push(&mut self, value: T) -> &mut T {
-        let slot = self.len % Self::CHUNK;
-        if slot == 0 {
-            self.chunks
-                .push(vec![value; Self::CHUNK].into_boxed_slice());
+        if self.len.is_multiple_of(Self::CHUNK) {
+            self.chunks.push(Vec::with_capacity(Self::CHUNK));
         }
         self.len += 1;
         let chunk = self.chunks.last_mut().expect("a chunk was just ensured");
-        chunk[slot] = value;
-        &mut chunk[slot]
+        debug_assert!(chunk.len() < chunk.capacity(), "a full chunk would move");
+        chunk.push(value);
+        chunk.last_mut().expect("just pushed")
     }
 
     pub fn len(&self) -> usize {
@@ -210,17 +211,15 @@ impl<T: Copy> Chunks<T> {
     }
 
     pub fn get(&self, index: usize) -> Option<&T> {
-        if index >= self.len {
-            return None;
-        }
-        Some(&self.chunks[index / Self::CHUNK][index % Self::CHUNK])
+        self.chunks
+            .get(index / Self::CHUNK)?
+            .get(index % Self::CHUNK)
     }
 
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        if index >= self.len {
-            return None;
-        }
-        Some(&mut self.chunks[index / Self::CHUNK][index % Self::CHUNK])
+        self.chunks
+            .get_mut(index / Self::CHUNK)?
+            .get_mut(index % Self::CHUNK)
     }
 }
 
