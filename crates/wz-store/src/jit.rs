@@ -1,5 +1,6 @@
 //! The store's side of the JIT: calls into compiled code and the runtime functions
-//! ([`Builtins`]) compiled code calls back.
+//! ([`Builtins`]) compiled code calls back; also where host functions run, for both engines
+//! ([`run_host`]).
 //!
 //! Compiled code reaches the store through raw pointers (its vmctx leads to the
 //! [`VMStoreContext`], which points back to the [`Store`]). [`call`] sets that pointer from the
@@ -13,7 +14,7 @@ use wz_cranelift::vm::{self, Builtins, VMFuncRef, VMHostContext, VMStoreContext}
 use wz_interp::Env;
 
 use crate::exec::Exec;
-use crate::objects::{FuncKind, HostFn};
+use crate::objects::HostFn;
 use crate::store::Store;
 use crate::values::{FuncId, InstanceId};
 use crate::{Engine, Error, TrapCode};
@@ -361,25 +362,39 @@ unsafe extern "C" fn host_call(host: *mut u8, caller: *mut u8, slots: *mut u64) 
         };
         (store, ctx.func, instance)
     };
-    let entity = &store.funcs[func as usize];
+    let n = store.funcs[func as usize].host_slots as usize;
     // SAFETY: the host adapter reserves `max(params, results)` slots, which is `host_slots`.
-    let slots = unsafe { std::slice::from_raw_parts_mut(slots, entity.host_slots as usize) };
-    // Without a listener, straight to the function, and without the reference count
-    // `call_host` takes on the function's set.
-    let outcome = match entity.kind {
-        FuncKind::Host { set, index } if entity.listener.is_none() => {
-            let f: *const HostFn = &*store.host_sets[set as usize][index as usize].f;
-            // SAFETY: the function lives in an `Arc<[HostFunc]>` the store keeps in
-            // `host_sets`, which only grows, until the store is dropped; that cannot happen
-            // during this call, as host functions see the store only through `StoreMut`.
-            let f = unsafe { &*f };
-            crate::objects::run_host(f, &mut crate::Caller { store, instance }, slots)
-        }
-        _ => store.call_host(func, instance, slots),
-    };
-    match outcome {
+    let slots = unsafe { std::slice::from_raw_parts_mut(slots, n) };
+    match store.call_host(func, instance, slots) {
         Ok(()) => 0,
         Err(e) => fail(store, e),
+    }
+}
+
+/// Runs host function `index` of the store's host function set `set` for `instance` (none:
+/// called by the embedder); a panic in it becomes an [`crate::ErrorKind::Host`] error, so the
+/// store and the engines stay usable. Every host call of either engine ends here (in this
+/// module for its `unsafe`: the function stays borrowed while the store is lent to it,
+/// without a reference count taken per call).
+#[inline]
+pub(crate) fn run_host(
+    store: &mut Store,
+    set: u32,
+    index: u32,
+    instance: Option<InstanceId>,
+    slots: &mut [u64],
+) -> Result<(), Error> {
+    let f: *const HostFn = &*store.host_sets[set as usize][index as usize].f;
+    // SAFETY: the function lives in an `Arc<[HostFunc]>` the store keeps in `host_sets`,
+    // which only grows, until the store is dropped; that cannot happen while the function
+    // runs, as host functions see the store only through `StoreMut`.
+    let f = unsafe { &*f };
+    let mut caller = crate::Caller { store, instance };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut caller, slots))) {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Error::new(crate::ErrorKind::Host(
+            "host function panicked".into(),
+        ))),
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use crate::objects::{Caller, FuncKind};
+use crate::objects::FuncKind;
 use crate::store::Store;
 use crate::values::{FuncId, InstanceId};
 use crate::{Error, ErrorKind};
@@ -127,6 +127,7 @@ impl Store {
 
     /// Calls host function `func` for `instance` (none: called by the embedder), reporting
     /// it to its listener.
+    #[inline]
     pub(crate) fn call_host(
         &mut self,
         func: u32,
@@ -137,32 +138,29 @@ impl Store {
         let FuncKind::Host { set, index } = entity.kind else {
             return Err(wz_ir::TrapCode::Unreachable.into());
         };
-        let set = self.host_sets[set as usize].clone();
-        let f = &*set[index as usize].f;
         if entity.listener.is_none() {
-            return crate::objects::run_host(
-                f,
-                &mut Caller {
-                    store: self,
-                    instance,
-                },
-                slots,
-            );
+            return crate::jit::run_host(self, set, index, instance, slots);
         }
+        self.call_listened_host(func, (set, index), instance, slots)
+    }
+
+    /// [`Store::call_host`] of a function with a listener: the hooks around the call.
+    #[inline(never)]
+    fn call_listened_host(
+        &mut self,
+        func: u32,
+        (set, index): (u32, u32),
+        instance: Option<InstanceId>,
+        slots: &mut [u64],
+    ) -> Result<(), Error> {
+        let entity = &self.funcs[func as usize];
         let ty = &self.type_list[entity.type_id as usize].ty;
         let params = crate::store::slot_count(ty.params()) as usize;
         let results = crate::store::slot_count(ty.results()) as usize;
         let depth = self.listened.len();
         self.enter_listened(func, &slots[..params])?;
-        let outcome = crate::objects::run_host(
-            f,
-            &mut Caller {
-                store: self,
-                instance,
-            },
-            slots,
-        )
-        .and_then(|()| self.exit_listened(func, &slots[..results]));
+        let outcome = crate::jit::run_host(self, set, index, instance, slots)
+            .and_then(|()| self.exit_listened(func, &slots[..results]));
         if let Err(error) = &outcome {
             self.abort_listened(depth, error);
         }

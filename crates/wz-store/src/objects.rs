@@ -47,21 +47,6 @@ impl HostFunc {
     }
 }
 
-/// Runs host function `f`; a panic in it becomes an [`crate::ErrorKind::Host`] error, so
-/// the store and the engines stay usable.
-pub(crate) fn run_host(
-    f: &HostFn,
-    caller: &mut Caller<'_>,
-    slots: &mut [u64],
-) -> Result<(), Error> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(caller, slots))) {
-        Ok(outcome) => outcome,
-        Err(_) => Err(Error::new(crate::ErrorKind::Host(
-            "host function panicked".into(),
-        ))),
-    }
-}
-
 impl fmt::Debug for HostFunc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "HostFunc {}", self.ty)

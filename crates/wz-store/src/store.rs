@@ -809,12 +809,19 @@ impl Store {
     /// [`JitEntry::slots`]: crate::JitEntry::slots
     #[inline]
     pub fn call_jit(&mut self, entry: &crate::JitEntry, slots: &mut [u64]) -> Result<(), Error> {
+        self.nested(|store| crate::jit::call_entry(store, entry, slots))
+    }
+
+    /// Runs `call` one call level deeper: refused past [`MAX_REENTRY`] levels (host functions
+    /// calling back into wasm), and a failure ends the listened calls it left open.
+    #[inline(always)]
+    fn nested(&mut self, call: impl FnOnce(&mut Store) -> Result<(), Error>) -> Result<(), Error> {
         if self.depth >= MAX_REENTRY {
             return Err(TrapCode::StackOverflow.into());
         }
         self.depth += 1;
         let listened = self.listened.len();
-        let outcome = crate::jit::call_entry(self, entry, slots);
+        let outcome = call(self);
         self.depth -= 1;
         if let Err(error) = &outcome {
             self.abort_listened(listened, error);
@@ -832,53 +839,54 @@ impl Store {
         if slots.len() < entity.host_slots as usize {
             return Err(self.too_few_slots(func, slots.len()));
         }
-        if self.depth >= MAX_REENTRY {
-            return Err(TrapCode::StackOverflow.into());
-        }
         let type_id = entity.type_id;
-        self.depth += 1;
-        let listened = self.listened.len();
-        let outcome = match &self.funcs[func.0 as usize].kind {
-            FuncKind::Jit => crate::jit::call(self, func, type_id, slots),
+        self.nested(|store| match &store.funcs[func.0 as usize].kind {
+            FuncKind::Jit => crate::jit::call(store, func, type_id, slots),
             FuncKind::Wasm { instance, code } => {
                 let (instance, code) = (*instance, code.clone());
-                let params = code.num_param_slots as usize;
-                let mut stack = self.stacks.pop().unwrap_or_else(|| Stack::new(self.limits));
-                let mut small = [0u64; 16];
-                let mut large = Vec::new();
-                let args: &[u64] = if params <= small.len() {
-                    small[..params].copy_from_slice(&slots[..params]);
-                    &small[..params]
-                } else {
-                    large.extend_from_slice(&slots[..params]);
-                    &large
-                };
-                let mut outcome = {
-                    let mut exec = Exec::new(self, instance);
-                    wz_interp::invoke(&mut exec, &mut stack, instance, &code, args, slots)
-                };
-                if let Err(error) = &mut outcome
-                    && self.backtraces
-                    && error.wants_backtrace()
-                {
-                    let trace = stack.trace();
-                    let omitted = trace.len().saturating_sub(crate::backtrace::MAX_FRAMES);
-                    let frames: Vec<_> = trace
-                        .take(crate::backtrace::MAX_FRAMES)
-                        .map(|f| self.frame_info(f.instance, f.func.index, f.module_offset()))
-                        .collect();
-                    error.add_frames(frames, omitted);
-                }
-                stack.clear_trace();
-                self.stacks.push(stack);
-                outcome
+                store.call_interpreted(instance, &code, slots)
             }
-            FuncKind::Host { .. } => self.call_host(func.0, None, slots),
+            FuncKind::Host { .. } => store.call_host(func.0, None, slots),
+        })
+    }
+
+    /// Runs interpreted function `code` of `instance` with `slots` on a pooled stack, adding
+    /// the wasm frames to a trap's error.
+    fn call_interpreted(
+        &mut self,
+        instance: u32,
+        code: &Arc<wz_interp::Code>,
+        slots: &mut [u64],
+    ) -> Result<(), Error> {
+        let params = code.num_param_slots as usize;
+        let mut stack = self.stacks.pop().unwrap_or_else(|| Stack::new(self.limits));
+        let mut small = [0u64; 16];
+        let mut large = Vec::new();
+        let args: &[u64] = if params <= small.len() {
+            small[..params].copy_from_slice(&slots[..params]);
+            &small[..params]
+        } else {
+            large.extend_from_slice(&slots[..params]);
+            &large
         };
-        self.depth -= 1;
-        if let Err(error) = &outcome {
-            self.abort_listened(listened, error);
+        let mut outcome = {
+            let mut exec = Exec::new(self, instance);
+            wz_interp::invoke(&mut exec, &mut stack, instance, code, args, slots)
+        };
+        if let Err(error) = &mut outcome
+            && self.backtraces
+            && error.wants_backtrace()
+        {
+            let trace = stack.trace();
+            let omitted = trace.len().saturating_sub(crate::backtrace::MAX_FRAMES);
+            let frames: Vec<_> = trace
+                .take(crate::backtrace::MAX_FRAMES)
+                .map(|f| self.frame_info(f.instance, f.func.index, f.module_offset()))
+                .collect();
+            error.add_frames(frames, omitted);
         }
+        stack.clear_trace();
+        self.stacks.push(stack);
         outcome
     }
 
