@@ -1752,6 +1752,7 @@ impl<'m> Lowerer<'m> {
                 }
             });
         }
+        thread_jumps(&mut self.ops);
         invert_back_branches(&mut self.ops);
         fuse_add_branches(&mut self.ops);
         fuse_pairs(&mut self.ops);
@@ -1798,12 +1799,9 @@ fn fuse_pairs(ops: &mut [Op]) {
     }
 }
 
-/// Loop inversion, as a peephole on finished code: a `br` to a conditional branch whose
-/// taken target is the instruction right after the `br` (a loop whose exit test is at its
-/// top, closed by `br` just before its block's end) becomes that condition negated,
-/// branching to the instruction after the test. Same length, same behaviour, one dispatch
-/// per iteration instead of two. `br_table`'s entries stay unconditional.
-fn invert_back_branches(ops: &mut [Op]) {
+/// Calls `f(ops, pc, branch)` for every `br` that is not one of a `br_table`'s entries (which
+/// must stay unconditional jumps), in order; `f` may rewrite `ops[pc]`.
+fn for_each_plain_br(ops: &mut [Op], mut f: impl FnMut(&mut [Op], usize, Branch)) {
     let mut table_entries = 0usize;
     for pc in 0..ops.len() {
         if table_entries > 0 {
@@ -1812,18 +1810,54 @@ fn invert_back_branches(ops: &mut [Op]) {
         }
         match ops[pc] {
             Op::BrTable(t) => table_entries = t.len as usize,
-            Op::Br(b) => {
-                let test = b.offset.target(pc);
-                let Some(op) = ops.get(test) else { continue };
-                if op.conditional_target(test) != Some(pc + 1) {
-                    continue;
-                }
-                let past_test = BranchOffset((test as i64 + 1 - pc as i64) as i32);
-                if let Some(inverted) = op.negated_branch(past_test) {
-                    ops[pc] = inverted;
-                }
-            }
+            Op::Br(b) => f(ops, pc, b),
             _ => {}
         }
     }
+}
+
+/// Jump threading, as a peephole on finished code: a `br` whose target (after following
+/// any `br`s there, a few at most) is a `return` becomes that `return`, since the values it
+/// returns were moved into place before the `br`; a `br` to a `br` goes straight to where the
+/// second one leads. (The `if` arms of a function that meet at its end now return from each
+/// arm, one dispatch fewer.) Metering never meets this: with fuel, a `br` lands on a charge;
+/// with interruption, loop headers hold a check.
+fn thread_jumps(ops: &mut [Op]) {
+    for_each_plain_br(ops, |ops, pc, _| {
+        let mut target = pc;
+        for _ in 0..8 {
+            match ops.get(target) {
+                Some(Op::Br(b)) => target = b.offset.target(target),
+                _ => break,
+            }
+        }
+        match ops.get(target) {
+            Some(&Op::Return(r)) => ops[pc] = Op::Return(r),
+            // A cycle of `br`s (or a long chain): left alone.
+            Some(Op::Br(_)) | None => {}
+            Some(_) => {
+                let offset = BranchOffset((target as i64 - pc as i64) as i32);
+                ops[pc] = Op::Br(Branch { offset });
+            }
+        }
+    });
+}
+
+/// Loop inversion, as a peephole on finished code: a `br` to a conditional branch whose
+/// taken target is the instruction right after the `br` (a loop whose exit test is at its
+/// top, closed by `br` just before its block's end) becomes that condition negated,
+/// branching to the instruction after the test. Same length, same behaviour, one dispatch
+/// per iteration instead of two.
+fn invert_back_branches(ops: &mut [Op]) {
+    for_each_plain_br(ops, |ops, pc, b| {
+        let test = b.offset.target(pc);
+        let Some(op) = ops.get(test) else { return };
+        if op.conditional_target(test) != Some(pc + 1) {
+            return;
+        }
+        let past_test = BranchOffset((test as i64 + 1 - pc as i64) as i32);
+        if let Some(inverted) = op.negated_branch(past_test) {
+            ops[pc] = inverted;
+        }
+    });
 }
