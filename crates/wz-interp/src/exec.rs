@@ -426,6 +426,59 @@ impl Stack {
         Ok(())
     }
 
+    /// The chain's call (see `fast`): [`Stack::push_frame`] that also records where the
+    /// caller resumes, but gives `None` where `push_frame` would grow the frame list or the
+    /// slot array or fail at the frame limit, keeping those calls out of the handler; the
+    /// loop then makes the call with `push_frame`.
+    #[inline(always)]
+    fn try_push_call(
+        &mut self,
+        func: *const Code,
+        base: usize,
+        instance: u32,
+        resume: *const Inst,
+    ) -> Option<*const Inst> {
+        // SAFETY: the caller passes a live function (see `Frame::func`).
+        let code = unsafe { &*func };
+        let n = self.frames.len();
+        if n == 0
+            || n >= self.frames.capacity()
+            || n >= self.limits.max_frames
+            || base + code.frame_size as usize + SPARE_SLOTS > self.slots.len()
+        {
+            return None;
+        }
+        let init: &[u64] = &code.init;
+        let ip = code.insts.as_ptr();
+        // SAFETY: `Code::new` verified that the parameters and `init` fit in `frame_size`
+        // cells, and the slot array holds `base + frame_size` (checked above); frame `n - 1`
+        // exists and `n` is below the list's capacity, so writing frame `n` and then counting
+        // it is in bounds (`Frame` has no destructor to skip).
+        unsafe {
+            let cells = self
+                .slots
+                .as_mut_ptr()
+                .add(base + code.num_param_slots as usize);
+            if init.len() <= 8 {
+                copy_cells(init.as_ptr(), cells, init.len());
+            } else {
+                // Many constants (clang's big functions have dozens): `memcpy` is faster,
+                // and this handler saves registers anyway.
+                std::ptr::copy_nonoverlapping(init.as_ptr(), cells, init.len());
+            }
+            let frames = self.frames.as_mut_ptr();
+            (*frames.add(n - 1)).ip = resume;
+            frames.add(n).write(Frame {
+                func,
+                ip,
+                base,
+                instance,
+            });
+            self.frames.set_len(n + 1);
+        }
+        Some(ip)
+    }
+
     /// Pushes a frame for `func` (from `Arc::as_ptr`, kept alive as `Frame::func` says) at
     /// `base`, whose parameters are already in place; returns its first instruction.
     #[inline(always)]
@@ -460,6 +513,27 @@ impl Stack {
             instance,
         });
         Ok(ip)
+    }
+}
+
+/// Copies `len` cells from `src` to `dst`, first to last (so `dst` may overlap `src` when it
+/// is below it), as a loop of its own: LLVM would turn a plain copy loop into a call of
+/// `memcpy`, and a handler that calls anything saves and restores registers on every run.
+///
+/// # Safety
+/// `src..src + len` must be readable and `dst..dst + len` writable, with `dst <= src` if they
+/// overlap.
+#[inline(always)]
+unsafe fn copy_cells(src: *const u64, dst: *mut u64, len: usize) {
+    let mut i = 0;
+    while i < len {
+        // SAFETY: `i < len`, and the caller vouches for both ranges.
+        unsafe { *dst.add(i) = *src.add(i) };
+        i += 1;
+        // An empty `asm!` is opaque to LLVM's loop idiom recognition, which would otherwise
+        // make this loop a `memcpy` call.
+        // SAFETY: it runs no instructions.
+        unsafe { std::arch::asm!("", options(nostack, preserves_flags)) };
     }
 }
 
@@ -584,13 +658,11 @@ macro_rules! accessors {
             ($dol r:expr) => {
                 match $dol r.len {
                     0 => {}
-                    // The common case, without a call to `memmove`.
                     1 => set!(Slot(0), get!($dol r.src)),
                     // SAFETY: `src + len` is inside the frame (checked by `Code`), and the
-                    // destination is the frame's first `len` cells; `ptr::copy` allows
-                    // overlap.
+                    // destination is the frame's first `len` cells, at or below the source.
                     len => unsafe {
-                        std::ptr::copy($regs.add($dol r.src.0 as usize), $regs, len as usize)
+                        copy_cells($regs.add($dol r.src.0 as usize), $regs, len as usize)
                     },
                 }
             };

@@ -210,3 +210,37 @@ fn long_instruction_runs_fit_a_small_thread_stack() {
     let chained = (0..30_000).fold(7u32, |x, _| x.wrapping_mul(3) ^ 0x5a5a_5a5a);
     assert_eq!(results, vec![60_005, looped, 1000, chained]);
 }
+
+/// A recursive function with more constants than a call copies cell by cell (the `memcpy`
+/// path of a call's frame setup) that returns three values (a return's copy loop), deep
+/// enough that the frame list and slot array grow along the way.
+#[test]
+fn calls_with_many_constants_and_results() {
+    let wat = r#"(module
+      (func $f (param i32) (result i64 i64 i64)
+        (local $a i64) (local $b i64) (local $c i64)
+        (if (result i64 i64 i64) (i32.eqz (local.get 0))
+          (then (i64.const 0) (i64.const 0) (i64.const 0))
+          (else
+            (call $f (i32.sub (local.get 0) (i32.const 1)))
+            (local.set $c) (local.set $b) (local.set $a)
+            (i64.add (local.get $a) (i64.const 11))
+            (i64.add (local.get $b) (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const 13)))
+            (i64.add (i64.add (i64.add (i64.add (i64.add (local.get $c)
+              (i64.const 17)) (i64.const 19)) (i64.const 23)) (i64.const 29))
+              (i64.const 31))))))"#;
+    for direct in [false, true] {
+        let mut env = module(wat, direct);
+        let f = env.funcs[0].clone();
+        assert!(f.init.len() > 8, "{} initial cells", f.init.len());
+        let mut stack = Stack::default();
+        let mut results = [0u64; 3];
+        let n = 500u64;
+        wz_interp::invoke(&mut env, &mut stack, 0, &f, &[n], &mut results).unwrap();
+        assert_eq!(
+            results,
+            [11 * n, 13 * n * (n + 1) / 2, 119 * n],
+            "direct: {direct}"
+        );
+    }
+}

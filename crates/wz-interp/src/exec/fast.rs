@@ -358,11 +358,13 @@ handlers! { $ [ip regs mem mem_len cx acc acc_in]
         // environment keeps in place until `invoke` returns (its contract).
         let f = Arc::as_ptr(unsafe { &*cx.defined.add(d) });
         let args = cx.base + c.args.0 as usize;
-        // The caller resumes after the call.
-        if let Some(frame) = cx.stack.frames.last_mut() {
-            frame.ip = ip.wrapping_add(1);
-        }
-        ip = tri!(cx.stack.push_frame(f, args, cx.instance));
+        // The caller resumes after the call. Without room for the frame the loop makes the
+        // call (growing the stack, or failing at its limit).
+        let Some(callee) = cx.stack.try_push_call(f, args, cx.instance, ip.wrapping_add(1))
+        else {
+            return leave(ip, regs, mem, mem_len, cx, acc);
+        };
+        ip = callee;
         cx.base = args;
         regs = cx.stack.slots.as_mut_ptr().wrapping_add(args);
         return next::<true>(ip, regs, mem, mem_len, cx, acc);
