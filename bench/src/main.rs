@@ -104,20 +104,39 @@ fn measure(
     min: usize,
     max: usize,
     budget: Duration,
-    mut f: impl FnMut() -> Result<()>,
+    f: impl FnMut() -> Result<()>,
 ) -> Result<Duration> {
     let mut times = Vec::new();
+    sample(min, max, budget, f, &mut times)?;
+    Ok(median(times))
+}
+
+/// Adds timings of `f` to `times`: at least `min` runs, then more until `budget` is spent
+/// (at most `max` in all).
+fn sample(
+    min: usize,
+    max: usize,
+    budget: Duration,
+    mut f: impl FnMut() -> Result<()>,
+    times: &mut Vec<Duration>,
+) -> Result<()> {
     let start = Instant::now();
-    while times.len() < min || (times.len() < max && start.elapsed() < budget) {
+    let mut runs = 0;
+    while runs < min || (runs < max && start.elapsed() < budget) {
         let t = Instant::now();
         f()?;
         times.push(t.elapsed());
+        runs += 1;
     }
+    Ok(())
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
     if std::env::var_os("WZ_BENCH_TRACE").is_some() {
         eprintln!("  times: {times:?}");
     }
     times.sort();
-    Ok(times[times.len() / 2])
+    times[times.len() / 2]
 }
 
 fn format_duration(d: Duration) -> String {
@@ -353,23 +372,35 @@ const IMPORTS: usize = 100;
 fn run_instantiation(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     for (name, wasm, imports) in instantiation_workloads() {
-        let mut times = Vec::new();
         for e in engines.iter_mut() {
-            eprintln!("instantiate {name} on {}", e.name());
             e.define_imports(imports)?;
             e.compile(&wasm)?;
-            times.push(Some(measure(
-                50,
-                20_000,
-                Duration::from_millis(500),
-                || e.instantiate(),
-            )?));
+        }
+        // Like executions, timed in rounds that give every engine a slice of the time in
+        // turn, so that the machine's drift (which moves these microsecond timings by 30 %
+        // from one second to the next here) reaches all of them alike.
+        let mut samples = vec![Vec::new(); engines.len()];
+        for round in 0..EXECUTE_ROUNDS {
+            for (e, times) in engines.iter_mut().zip(&mut samples) {
+                if round == 0 {
+                    eprintln!("instantiate {name} on {}", e.name());
+                }
+                sample(
+                    8,
+                    3_000,
+                    Duration::from_millis(70),
+                    || e.instantiate(),
+                    times,
+                )?;
+            }
+        }
+        for e in engines.iter_mut() {
             e.define_imports(0)?;
         }
         rows.push(Row {
             workload: format!("instantiate: {name}"),
             phase: "instantiate",
-            times,
+            times: samples.into_iter().map(|t| Some(median(t))).collect(),
         });
     }
     Ok(rows)
@@ -380,8 +411,6 @@ fn run_instantiation(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
 /// wasm loop calling the host's `add1` a million times).
 fn run_calls(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
     const N: i32 = 1_000_000;
-    let mut to_wasm = Vec::new();
-    let mut to_host = Vec::new();
     for e in engines.iter_mut() {
         eprintln!("calls on {}", e.name());
         e.setup_calls()?;
@@ -391,30 +420,31 @@ fn run_calls(engines: &mut [Box<dyn Engine>]) -> Result<Vec<Row>> {
                 e.name()
             );
         }
-        let (mut wasm_times, mut host_times) = (Vec::new(), Vec::new());
-        for _ in 0..EXECUTE_ROUNDS {
+    }
+    // Rounds that run every engine in turn, as for executions.
+    let mut wasm_times = vec![Vec::new(); engines.len()];
+    let mut host_times = vec![Vec::new(); engines.len()];
+    for _ in 0..EXECUTE_ROUNDS {
+        for (i, e) in engines.iter_mut().enumerate() {
             let t = Instant::now();
             let mut x = 0;
             for _ in 0..N {
                 x = e.call_wasm(x)?;
             }
-            wasm_times.push(t.elapsed() / N as u32);
+            wasm_times[i].push(t.elapsed() / N as u32);
             if x != N {
                 bail!("{}: {N} calls of add1 gave {x}", e.name());
             }
             let t = Instant::now();
             let sum = e.call_host(N)?;
-            host_times.push(t.elapsed() / N as u32);
+            host_times[i].push(t.elapsed() / N as u32);
             if sum != N {
                 bail!("{}: {N} host calls gave {sum}", e.name());
             }
         }
-        for (times, out) in [(wasm_times, &mut to_wasm), (host_times, &mut to_host)] {
-            let mut times = times;
-            times.sort();
-            out.push(Some(times[times.len() / 2]));
-        }
     }
+    let to_wasm = wasm_times.into_iter().map(|t| Some(median(t))).collect();
+    let to_host = host_times.into_iter().map(|t| Some(median(t))).collect();
     Ok(vec![
         Row {
             workload: "calls".into(),
