@@ -1820,8 +1820,9 @@ fn for_each_plain_br(ops: &mut [Op], mut f: impl FnMut(&mut [Op], usize, Branch)
 /// any `br`s there, a few at most) is a `return` becomes that `return`, since the values it
 /// returns were moved into place before the `br`; a `br` to a `br` goes straight to where the
 /// second one leads. (The `if` arms of a function that meet at its end now return from each
-/// arm, one dispatch fewer.) Metering never meets this: with fuel, a `br` lands on a charge;
-/// with interruption, loop headers hold a check.
+/// arm, one dispatch fewer.) Nothing is skipped: a `br` does nothing but jump, and metering's
+/// charges, checks and listener hooks are instructions of their own, which a `br` landing on
+/// them is not threaded through.
 fn thread_jumps(ops: &mut [Op]) {
     for_each_plain_br(ops, |ops, pc, _| {
         let mut target = pc;
