@@ -448,35 +448,11 @@ impl Stack {
         {
             return None;
         }
-        let init: &[u64] = &code.init;
-        let ip = code.insts.as_ptr();
-        // SAFETY: `Code::new` verified that the parameters and `init` fit in `frame_size`
-        // cells, and the slot array holds `base + frame_size` (checked above); frame `n - 1`
-        // exists and `n` is below the list's capacity, so writing frame `n` and then counting
-        // it is in bounds (`Frame` has no destructor to skip).
+        // SAFETY: frame `n - 1` exists; the checks above are `write_frame`'s contract.
         unsafe {
-            let cells = self
-                .slots
-                .as_mut_ptr()
-                .add(base + code.num_param_slots as usize);
-            if init.len() <= 8 {
-                copy_cells(init.as_ptr(), cells, init.len());
-            } else {
-                // Many constants (clang's big functions have dozens): `memcpy` is faster,
-                // and this handler saves registers anyway.
-                std::ptr::copy_nonoverlapping(init.as_ptr(), cells, init.len());
-            }
-            let frames = self.frames.as_mut_ptr();
-            (*frames.add(n - 1)).ip = resume;
-            frames.add(n).write(Frame {
-                func,
-                ip,
-                base,
-                instance,
-            });
-            self.frames.set_len(n + 1);
+            (*self.frames.as_mut_ptr().add(n - 1)).ip = resume;
+            Some(self.write_frame(func, base, instance))
         }
-        Some(ip)
     }
 
     /// Pushes a frame for `func` (from `Arc::as_ptr`, kept alive as `Frame::func` says) at
@@ -494,25 +470,49 @@ impl Stack {
         // SAFETY: the caller passes a live function (see `Frame::func`).
         let code = unsafe { &*func };
         self.reserve(base + code.frame_size as usize + SPARE_SLOTS)?;
-        let init_start = base + code.num_param_slots as usize;
-        let init = &code.init;
-        let cells = &mut self.slots[init_start..init_start + init.len()];
-        if init.len() <= 4 {
-            // Most functions have a few constants; a plain loop beats a `memcpy` call.
-            for i in 0..init.len() {
-                cells[i] = init[i];
-            }
-        } else {
-            cells.copy_from_slice(init);
-        }
+        self.frames.reserve(1);
+        // SAFETY: room for the frame and its slots was just made.
+        Ok(unsafe { self.write_frame(func, base, instance) })
+    }
+
+    /// Writes the initial cells of `func`'s frame at `base` and pushes the frame; returns its
+    /// first instruction.
+    ///
+    /// # Safety
+    /// `func` must be live (see `Frame::func`), the slot array must hold
+    /// `base + frame_size` cells and the frame list must have room for one more frame.
+    #[inline(always)]
+    unsafe fn write_frame(&mut self, func: *const Code, base: usize, instance: u32) -> *const Inst {
+        // SAFETY: the caller passes a live function.
+        let code = unsafe { &*func };
+        let init: &[u64] = &code.init;
         let ip = code.insts.as_ptr();
-        self.frames.push(Frame {
-            func,
-            ip,
-            base,
-            instance,
-        });
-        Ok(ip)
+        let n = self.frames.len();
+        // SAFETY: `Code::new` verified that the parameters and `init` fit in `frame_size`
+        // cells, which the slot array holds from `base`; frame `n` is within the list's
+        // capacity, so writing it and then counting it is in bounds (`Frame` has no
+        // destructor to skip).
+        unsafe {
+            let cells = self
+                .slots
+                .as_mut_ptr()
+                .add(base + code.num_param_slots as usize);
+            if init.len() <= 8 {
+                copy_cells(init.as_ptr(), cells, init.len());
+            } else {
+                // Many constants (clang's big functions have dozens): `memcpy` is faster,
+                // and the call handler saves registers anyway.
+                std::ptr::copy_nonoverlapping(init.as_ptr(), cells, init.len());
+            }
+            self.frames.as_mut_ptr().add(n).write(Frame {
+                func,
+                ip,
+                base,
+                instance,
+            });
+            self.frames.set_len(n + 1);
+        }
+        ip
     }
 }
 

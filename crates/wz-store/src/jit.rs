@@ -69,22 +69,15 @@ pub(crate) static BUILTINS: Builtins = Builtins {
     listen_exit,
 };
 
-/// Calls compiled function `func`, of type `type_id`, with `slots` (parameters in, results
-/// out; at least `max(params, results)` long).
-pub(crate) fn call(
-    store: &mut Store,
-    func: FuncId,
-    type_id: u32,
-    slots: &mut [u64],
-) -> Result<(), Error> {
-    let (Some(trampolines), Some(vmfunc)) = (store.trampolines(type_id), store.vmfunc(func.0))
-    else {
+/// Calls compiled function `func` with `slots` (parameters in, results out; at least
+/// `max(params, results)` long, which the caller checked).
+pub(crate) fn call(store: &mut Store, func: FuncId, slots: &mut [u64]) -> Result<(), Error> {
+    let Some(entry) = store.jit_entry(func) else {
         return Err(Error::usage("function has no compiled code"));
     };
-    let (entry, vmfunc): (*const u8, *const VMFuncRef) = (trampolines.entry(), vmfunc);
-    // SAFETY: both come from this store, for function `func` of type `type_id`; the caller
-    // checked the length of `slots`.
-    unsafe { enter(store, entry, vmfunc, slots) }
+    // SAFETY: the entry was just made by this store for `func`; the caller checked the length
+    // of `slots`.
+    unsafe { enter(store, entry.entry, entry.vmfunc, slots) }
 }
 
 /// A compiled function's call target, resolved once by [`Store::jit_entry`] so that calls

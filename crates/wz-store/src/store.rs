@@ -839,9 +839,8 @@ impl Store {
         if slots.len() < entity.host_slots as usize {
             return Err(self.too_few_slots(func, slots.len()));
         }
-        let type_id = entity.type_id;
         self.nested(|store| match &store.funcs[func.0 as usize].kind {
-            FuncKind::Jit => crate::jit::call(store, func, type_id, slots),
+            FuncKind::Jit => crate::jit::call(store, func, slots),
             FuncKind::Wasm { instance, code } => {
                 let (instance, code) = (*instance, code.clone());
                 store.call_interpreted(instance, &code, slots)

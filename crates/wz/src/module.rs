@@ -404,7 +404,9 @@ impl Function {
         if ctx.is_none()
             && let Some(entry) = &self.entry
         {
-            // `run` without limits, minus the function lookups.
+            // `run` without limits, minus the function lookups. (Written out: the same
+            // through `run`, with the choice in its closure, measured 284 machine
+            // instructions per call of the bench's `add1` against 255.)
             self.state.check_open()?;
             let out = self.rt.store()?.call_jit(entry, slots);
             return self.after_call(out);
